@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-23T16-00_initial.ts';
+
+/**
+ * Every migration, in order. A static list (not a folder scan) so the same code runs under
+ * tsx, plain Node type stripping, and bundlers. Names are ISO timestamps; never rename one.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-23T16-00_initial': initial,
+};

@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerDbCommands } from './db.command.ts';
+
+/*
+ * The `hub` command. Each feature registers its subcommands from its own `*.command.ts` file;
+ * keep this file a list of registrations.
+ */
+const program = new Command('hub')
+  .description('Early Help allocations hub: sittings, agendas, proforma chasing and lead-agency proposals')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) })
+  .exitOverride((error) => {
+    // commander's own usage errors (unknown option, missing argument) are bad input: exit 2.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+registerDbCommands(program);
+
+await program.parseAsync(process.argv);

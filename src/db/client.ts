@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Database } from '../../schema/database.ts';
+
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  db: Db;
+  /** Which engine is behind `db`: tests skip by name what needs a real server. */
+  engine: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+// Same wire shapes on both engines: `date` stays 'YYYY-MM-DD' (a sitting date is a calendar day,
+// never an instant), int8 (count(), audit ids) becomes a number.
+const DATE_OID = 1082;
+const INT8_OID = 20;
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === DATE_OID) return (value: string) => value;
+    if (oid === INT8_OID) return (value: string) => Number(value);
+    // biome-ignore lint/suspicious/noExplicitAny: pg's own overloads are not expressible here
+    return (pg.types.getTypeParser as any)(oid, format);
+  },
+};
+
+/** Opens PostgreSQL through a pg pool. */
+export function openPostgres(url: string, options: { max?: number } = {}): DbHandle {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types: pgTypes });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', close: () => db.destroy() };
+}
+
+/** Opens embedded PGlite in `dir`, or in memory when `dir` is null. */
+export function openPglite(dir: string | null): DbHandle {
+  if (dir !== null) mkdirSync(dir, { recursive: true });
+  const client = new PGlite(dir ?? undefined, {
+    parsers: {
+      [pgliteTypes.DATE]: (value: string) => value,
+      [pgliteTypes.INT8]: (value: string) => Number(value),
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return { db, engine: 'pglite', close: () => db.destroy() };
+}
+
+/** PostgreSQL when a URL is configured, else embedded PGlite in `<dataDir>/data`. */
+export function openDatabase(config: { databaseUrl: string | null; dataDir: string }): DbHandle {
+  return config.databaseUrl === null
+    ? openPglite(`${config.dataDir}/data`)
+    : openPostgres(config.databaseUrl);
+}
