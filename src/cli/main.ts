@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerDbCommands } from './db.command.ts';
+import { registerImportCommands } from './import.command.ts';
+import { registerSeedCommands } from './seed.command.ts';
 
 /*
  * The `hub` command. Each feature registers its subcommands from its own `*.command.ts` file;
@@ -15,5 +17,7 @@ const program = new Command('hub')
   });
 
 registerDbCommands(program);
+registerImportCommands(program);
+registerSeedCommands(program);
 
 await program.parseAsync(process.argv);
