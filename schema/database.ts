@@ -113,6 +113,7 @@ export interface EmailOutboxTable {
   sent_at: Timestamp | null;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
+  uncertain_sends: Generated<number>;
 }
 
 export interface FamiliesTable {

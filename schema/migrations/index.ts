@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-23T16-00_initial.ts';
+import * as emailOutboxUncertainSends from './2026-11-24T09-00_email-outbox-uncertain-sends.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the same code runs under
@@ -7,4 +8,5 @@ import * as initial from './2026-11-23T16-00_initial.ts';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-23T16-00_initial': initial,
+  '2026-11-24T09-00_email-outbox-uncertain-sends': emailOutboxUncertainSends,
 };
