@@ -1,0 +1,392 @@
+import { DateTime, IANAZone } from 'luxon';
+import rrulePackage from 'rrule';
+import { z } from 'zod';
+import { parseOrThrow } from '../validation.ts';
+import {
+  type Closure,
+  type DayStatus,
+  dayStatus,
+  fromEpochDay,
+  isIsoDate,
+  isoInstant,
+  nextWorkingDay,
+  parseTime,
+  toEpochDay,
+  weekdayOf,
+} from './working-days.ts';
+
+/*
+ * Sitting planner: which dates a hub sits on, and at what instants. Pure (no clock, no IO).
+ * rrule.js has long-standing zone bugs, so the rule is expanded on floating dates only (UTC
+ * midnight stands for "this calendar date") and every instant is built by luxon in the hub's zone:
+ * a 09:30 sitting is 09:30 local in GMT and in BST.
+ */
+
+const { RRule } = rrulePackage;
+type RRuleInstance = InstanceType<typeof RRule>;
+
+// ---------------------------------------------------------------------------------------------
+// RRULE checking (rrule.js accepts `BYDAY=XX` and `FREQ=FOO` silently, so we check it ourselves)
+
+const WEEKDAY = '(MO|TU|WE|TH|FR|SA|SU)';
+
+const intList =
+  (key: string, min: number, max: number, signed: boolean) =>
+  (value: string): string | null => {
+    for (const part of value.split(',')) {
+      const n = /^[+-]?\d{1,3}$/.test(part) ? Number(part) : Number.NaN;
+      if (Number.isNaN(n) || (!signed && n < 0) || Math.abs(n) < min || Math.abs(n) > max) {
+        return `${key} "${part}" must be a whole number from ${signed ? `-${max} to -${min} or ` : ''}${min} to ${max}`;
+      }
+    }
+    return null;
+  };
+
+const RULE_PARTS: Record<string, (value: string) => string | null> = {
+  FREQ: (v) =>
+    ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'].includes(v)
+      ? null
+      : `FREQ=${v} is not supported: use DAILY, WEEKLY, MONTHLY or YEARLY (sittings are whole days)`,
+  INTERVAL: (v) => (/^[1-9]\d{0,2}$/.test(v) ? null : 'INTERVAL must be a whole number from 1 to 999'),
+  COUNT: (v) => (/^[1-9]\d{0,4}$/.test(v) ? null : 'COUNT must be a positive whole number'),
+  UNTIL: (v) => (/^\d{8}(T\d{6}Z?)?$/.test(v) ? null : 'UNTIL must be a date such as 20271231'),
+  BYDAY: (v) => {
+    for (const part of v.split(',')) {
+      const match = new RegExp(`^([+-]?\\d{1,2})?${WEEKDAY}$`).exec(part);
+      const n = match?.[1] === undefined ? 1 : Math.abs(Number(match[1]));
+      if (!match || n === 0 || n > 53) return `BYDAY "${part}" is not a weekday such as WE, 1TU or -1FR`;
+    }
+    return null;
+  },
+  BYMONTHDAY: intList('BYMONTHDAY', 1, 31, true),
+  BYMONTH: intList('BYMONTH', 1, 12, false),
+  BYSETPOS: intList('BYSETPOS', 1, 366, true),
+  BYYEARDAY: intList('BYYEARDAY', 1, 366, true),
+  BYWEEKNO: intList('BYWEEKNO', 1, 53, true),
+  WKST: (v) => (new RegExp(`^${WEEKDAY}$`).test(v) ? null : 'WKST must be a weekday such as MO'),
+};
+
+/**
+ * Checks an RRULE (with or without the `RRULE:` prefix) and returns it normalised (no prefix,
+ * upper case), or says what is wrong. DTSTART, TZID and BYHOUR-like parts are refused: the first
+ * date is `firstSitting`, the time `startTime` and the zone `timezone`.
+ */
+export function checkRecurrence(
+  text: string,
+): { kind: 'ok'; rule: string } | { kind: 'invalid'; message: string } {
+  const rule = text
+    .trim()
+    .replace(/^RRULE:/i, '')
+    .toUpperCase();
+  if (rule === '')
+    return { kind: 'invalid', message: 'is empty: write e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=WE' };
+  const seen = new Set<string>();
+  for (const part of rule.split(';')) {
+    const [key = '', value, ...rest] = part.split('=');
+    const check = RULE_PARTS[key];
+    if (value === undefined || value === '' || rest.length > 0) {
+      return { kind: 'invalid', message: `"${part}" is not a KEY=VALUE part of an RRULE` };
+    }
+    if (!check) {
+      return {
+        kind: 'invalid',
+        message: `${key} is not supported (the first date is firstSitting, the time startTime, the zone timezone)`,
+      };
+    }
+    if (seen.has(key)) return { kind: 'invalid', message: `${key} is given twice` };
+    seen.add(key);
+    const problem = check(value);
+    if (problem) return { kind: 'invalid', message: problem };
+  }
+  if (!seen.has('FREQ'))
+    return { kind: 'invalid', message: 'needs FREQ, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=WE' };
+  if (seen.has('COUNT') && seen.has('UNTIL'))
+    return { kind: 'invalid', message: 'give COUNT or UNTIL, not both' };
+  return { kind: 'ok', rule };
+}
+
+const MS_PER_DAY = 86_400_000;
+const floating = (date: string): Date => new Date(toEpochDay(date) * MS_PER_DAY);
+const dateOfFloating = (value: Date): string => fromEpochDay(Math.floor(value.getTime() / MS_PER_DAY));
+
+const ruleCache = new Map<string, RRuleInstance>();
+
+function ruleFor(rule: string, firstSitting: string): RRuleInstance {
+  const key = `${firstSitting}|${rule}`;
+  let built = ruleCache.get(key);
+  if (!built) {
+    built = new RRule({ ...RRule.parseString(rule), dtstart: floating(firstSitting), tzid: null });
+    if (ruleCache.size >= 1000) ruleCache.clear();
+    ruleCache.set(key, built);
+  }
+  return built;
+}
+
+/** The rule's first date on or after `firstSitting` (null when UNTIL/COUNT leave none). */
+export function firstRuleDate(rule: string, firstSitting: string): string | null {
+  const first = ruleFor(rule, firstSitting).after(floating(firstSitting), true);
+  return first === null ? null : dateOfFloating(first);
+}
+
+/**
+ * The rule's raw dates from `from` to `to` inclusive (never before `firstSitting`), chronological
+ * and distinct, before any bank holiday or closure is applied. `rule` must pass checkRecurrence.
+ */
+export function expandRecurrence(rule: string, firstSitting: string, from: string, to: string): string[] {
+  const start = from < firstSitting ? firstSitting : from;
+  if (start > to) return [];
+  const dates = ruleFor(rule, firstSitting).between(floating(start), floating(to), true).map(dateOfFloating);
+  return dates.filter((date, i) => i === 0 || date !== dates[i - 1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// hub.json schema
+
+const isoDate = z.string().refine(isIsoDate, { error: 'must be a date YYYY-MM-DD' });
+
+const closureRange = (c: { from: string; to?: string | undefined; reason: string }): Closure => ({
+  startsOn: c.from,
+  endsOn: c.to ?? c.from,
+  reason: c.reason,
+});
+
+const closureInput = z.union(
+  [
+    isoDate.transform((date) => closureRange({ from: date, reason: 'Hub closure' })),
+    z
+      .object({
+        from: isoDate,
+        to: isoDate.optional(),
+        reason: z.string().trim().min(1).default('Hub closure'),
+      })
+      .transform(closureRange),
+    // The normalised form itself, so a parsed schedule parses again unchanged.
+    z
+      .object({ startsOn: isoDate, endsOn: isoDate, reason: z.string().trim().min(1) })
+      .transform((c) => closureRange({ from: c.startsOn, to: c.endsOn, reason: c.reason })),
+  ],
+  { error: 'must be a date YYYY-MM-DD or {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "reason": "..."}' },
+);
+
+/**
+ * A hub's sitting schedule as typed in hub.json (or mapped from the hubs row). Every error names
+ * its field. Counts a person types start at 1: `breakAfterSlot: 4` puts the break after the fourth
+ * slot. `closures` are dates or `{from, to?, reason?}` ranges (inclusive).
+ */
+export const hubScheduleSchema = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty'),
+    timezone: z
+      .string()
+      .default('Europe/London')
+      .refine((zone) => IANAZone.isValidZone(zone), {
+        error: 'must be an IANA time zone such as Europe/London',
+      }),
+    rrule: z.string().transform((text, ctx) => {
+      const checked = checkRecurrence(text);
+      if (checked.kind === 'ok') return checked.rule;
+      ctx.addIssue({ code: 'custom', message: `not a valid RRULE: ${checked.message}` });
+      return z.NEVER;
+    }),
+    firstSitting: isoDate,
+    startTime: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM from 00:00 to 23:59, e.g. 09:30'),
+    slotMinutes: z
+      .int()
+      .min(5, 'must be at least 5 minutes')
+      .max(240, 'must be at most 240 minutes')
+      .default(30),
+    slotsPerSitting: z.int().min(1, 'must be at least 1').max(48, 'must be at most 48'),
+    breakAfterSlot: z.int().min(1, 'counts slots from 1: must be at least 1').nullable().default(null),
+    breakMinutes: z.int().min(0, 'must not be negative').max(240, 'must be at most 240 minutes').default(0),
+    holidayPolicy: z.enum(['skip', 'next-working-day']).default('skip'),
+    closures: z.array(closureInput).default([]),
+  })
+  .superRefine((hub, ctx) => {
+    hub.closures.forEach((closure, index) => {
+      if (closure.endsOn < closure.startsOn) {
+        ctx.addIssue({ code: 'custom', path: ['closures', index], message: 'must not end before it starts' });
+      }
+    });
+    if (hub.breakAfterSlot !== null && hub.breakAfterSlot >= hub.slotsPerSitting) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breakAfterSlot'],
+        message: `must be from 1 to ${hub.slotsPerSitting - 1} (a break after the last slot is not a break)`,
+      });
+    }
+    if (typeof hub.rrule !== 'string' || !isIsoDate(hub.firstSitting)) return;
+    const firstDate = firstRuleDate(hub.rrule, hub.firstSitting);
+    if (firstDate !== hub.firstSitting) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['firstSitting'],
+        message:
+          firstDate === null
+            ? 'the rule gives no date on or after firstSitting'
+            : `${hub.firstSitting} is not a date of the rule (its first date from then is ${firstDate})`,
+      });
+    }
+  });
+
+/** A validated hub schedule. */
+export type HubSchedule = z.output<typeof hubScheduleSchema>;
+
+/** Inclusive range of raw rule dates to plan; `to` must not be before `from`. */
+export const planRangeSchema = z
+  .object({ from: isoDate, to: isoDate })
+  .refine((r) => r.from <= r.to, { error: 'must be on or after from', path: ['to'] });
+
+// ---------------------------------------------------------------------------------------------
+// planning
+
+/** One slot; `index` counts from 0. Instants are ISO 8601 with the hub zone's offset. */
+export interface PlannedSlot {
+  index: number;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** One sitting at its (possibly moved) date. `movedFrom` is the rule's date when it was moved. */
+export interface PlannedSitting {
+  date: string;
+  startsAt: string;
+  endsAt: string;
+  slots: PlannedSlot[];
+  movedFrom: string | null;
+}
+
+/** Why a rule date is not a sitting day as it stands. */
+export type SkipCause = 'bank-holiday' | 'closure' | 'weekend' | 'date-taken' | 'no-working-day';
+
+/** A rule date that is not sat on: dropped (`movedTo` null) or moved to `movedTo`. */
+export interface SkippedDate {
+  date: string;
+  reason: string;
+  cause: SkipCause;
+  movedTo: string | null;
+}
+
+export interface SittingPlan {
+  /** Chronological by (moved) date. */
+  sittings: PlannedSitting[];
+  /** Chronological by rule date. */
+  skipped: SkippedDate[];
+}
+
+function describeStatus(status: Exclude<DayStatus, { kind: 'working' }>): {
+  reason: string;
+  cause: SkipCause;
+} {
+  switch (status.kind) {
+    case 'bank-holiday':
+      return { reason: status.name, cause: 'bank-holiday' };
+    case 'closure':
+      return { reason: status.reason, cause: 'closure' };
+    case 'weekend':
+      return { reason: `Weekend (${status.name})`, cause: 'weekend' };
+  }
+}
+
+/**
+ * Slots of a sitting on `date`: consecutive, `slotMinutes` long, starting at `startTime` local in
+ * `timezone`, with `breakMinutes` after slot number `breakAfterSlot` (counted from 1).
+ */
+export function buildSitting(
+  hub: Pick<
+    HubSchedule,
+    'timezone' | 'startTime' | 'slotMinutes' | 'slotsPerSitting' | 'breakAfterSlot' | 'breakMinutes'
+  >,
+  date: string,
+  movedFrom: string | null = null,
+): PlannedSitting {
+  const minutes = parseTime(hub.startTime);
+  const start = DateTime.fromObject(
+    {
+      year: Number(date.slice(0, 4)),
+      month: Number(date.slice(5, 7)),
+      day: Number(date.slice(8, 10)),
+      hour: Math.floor(minutes / 60),
+      minute: minutes % 60,
+    },
+    { zone: hub.timezone },
+  );
+  const slots: PlannedSlot[] = [];
+  let offset = 0;
+  for (let index = 0; index < hub.slotsPerSitting; index += 1) {
+    if (hub.breakAfterSlot !== null && index === hub.breakAfterSlot) offset += hub.breakMinutes;
+    // Duration arithmetic on the instant: correct even if a sitting spanned a clock change.
+    slots.push({
+      index,
+      startsAt: isoInstant(start.plus({ minutes: offset })),
+      endsAt: isoInstant(start.plus({ minutes: offset + hub.slotMinutes })),
+    });
+    offset += hub.slotMinutes;
+  }
+  return { date, startsAt: slots[0]!.startsAt, endsAt: slots.at(-1)!.endsAt, slots, movedFrom };
+}
+
+/**
+ * Plans a hub's sittings for the rule dates from `range.from` to `range.to` inclusive. A rule date
+ * that is a weekend, an England & Wales bank holiday or one of the hub's closures is dropped
+ * (`skip`) or moved to the next working day (`next-working-day`); either way it is listed in
+ * `skipped` with its reason. A move onto a day that already has a sitting is dropped instead
+ * (cause `date-taken`), so no date ever holds two sittings. A moved sitting may fall after `to`.
+ * Throws AppError('invalid-input') naming `from`/`to` for a bad range.
+ */
+export function planSittings(hub: HubSchedule, range: { from: string; to: string }): SittingPlan {
+  const { from, to } = parseOrThrow(planRangeSchema, range, 'planning range');
+  const raw = expandRecurrence(hub.rrule, hub.firstSitting, from, to);
+  const taken = new Set<string>();
+  const sittingDates: Array<{ date: string; movedFrom: string | null }> = [];
+  const skipped: SkippedDate[] = [];
+  const pendingMoves: Array<{ rawDate: string; reason: string; cause: SkipCause }> = [];
+
+  for (const date of raw) {
+    const status = dayStatus(date, hub.closures);
+    if (status.kind === 'working') {
+      taken.add(date);
+      sittingDates.push({ date, movedFrom: null });
+    } else if (hub.holidayPolicy === 'skip') {
+      skipped.push({ date, ...describeStatus(status), movedTo: null });
+    } else {
+      pendingMoves.push({ rawDate: date, ...describeStatus(status) });
+    }
+  }
+  // Moves are resolved after every working rule date in range has claimed its day; a target past
+  // `to` is checked against the rule itself.
+  for (const move of pendingMoves) {
+    const target = nextWorkingDay(move.rawDate, hub.closures);
+    if (target === null) {
+      skipped.push({
+        date: move.rawDate,
+        reason: `${move.reason}; no working day within a year`,
+        cause: 'no-working-day',
+        movedTo: null,
+      });
+    } else if (
+      taken.has(target) ||
+      (target > to && expandRecurrence(hub.rrule, hub.firstSitting, target, target).length > 0)
+    ) {
+      skipped.push({
+        date: move.rawDate,
+        reason: `${move.reason}; the next working day ${target} already has a sitting`,
+        cause: 'date-taken',
+        movedTo: null,
+      });
+    } else {
+      taken.add(target);
+      sittingDates.push({ date: target, movedFrom: move.rawDate });
+      skipped.push({ date: move.rawDate, reason: move.reason, cause: move.cause, movedTo: target });
+    }
+  }
+  sittingDates.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  skipped.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  return { sittings: sittingDates.map((s) => buildSitting(hub, s.date, s.movedFrom)), skipped };
+}
+
+/** Three-letter English weekday of a date ('Mon' ... 'Sun'), for tables. */
+export function weekdayShort(date: string): string {
+  return ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][weekdayOf(date) - 1]!;
+}
