@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDbCommands } from './db.command.ts';
 import { registerImportCommands } from './import.command.ts';
+import { registerPlanCommands } from './plan.command.ts';
 import { registerSeedCommands } from './seed.command.ts';
 
 /*
@@ -18,6 +19,7 @@ const program = new Command('hub')
 
 registerDbCommands(program);
 registerImportCommands(program);
+registerPlanCommands(program);
 registerSeedCommands(program);
 
 await program.parseAsync(process.argv);
