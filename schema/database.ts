@@ -95,6 +95,21 @@ export interface ClosuresTable {
   reason: string;
 }
 
+export interface DueTasksTable {
+  id: GeneratedAlways<number>;
+  kind: string;
+  key: string;
+  hub_id: number | null;
+  sitting_id: number | null;
+  due_at: Timestamp;
+  state: Generated<string>;
+  attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  done_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+}
+
 export interface EmailOutboxTable {
   id: GeneratedAlways<number>;
   idempotency_key: string;
@@ -158,19 +173,28 @@ export interface NeedsTable {
   description: Generated<string>;
 }
 
+export interface ProformaLinksTable {
+  id: GeneratedAlways<number>;
+  proforma_id: number;
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: Generated<Timestamp>;
+}
+
 export interface ProformasTable {
   id: GeneratedAlways<number>;
   request_id: number;
   sitting_id: number;
   status: Generated<string>;
   answers: Generated<Json>;
-  token_hash: string | null;
-  token_expires_at: Timestamp | null;
   deadline_at: Timestamp;
   submitted_at: Timestamp | null;
   submitted_by: string | null;
   created_at: Generated<Timestamp>;
   updated_at: Generated<Timestamp>;
+  requested_at: Timestamp | null;
+  reminders_sent: Generated<number[]>;
+  escalated_at: Timestamp | null;
 }
 
 export interface RequestChildrenTable {
@@ -274,11 +298,13 @@ export interface Database {
   audit_log: AuditLogTable;
   children: ChildrenTable;
   closures: ClosuresTable;
+  due_tasks: DueTasksTable;
   email_outbox: EmailOutboxTable;
   families: FamiliesTable;
   hubs: HubsTable;
   localities: LocalitiesTable;
   needs: NeedsTable;
+  proforma_links: ProformaLinksTable;
   proformas: ProformasTable;
   request_children: RequestChildrenTable;
   request_needs: RequestNeedsTable;

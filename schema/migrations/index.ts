@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-23T16-00_initial.ts';
 import * as emailOutboxUncertainSends from './2026-11-24T09-00_email-outbox-uncertain-sends.ts';
+import * as dueTasksAndProformaLinks from './2026-11-24T10-00_due-tasks-and-proforma-links.ts';
+import * as webSessions from './2026-11-25T09-00_web-sessions.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the same code runs under
@@ -9,4 +11,6 @@ import * as emailOutboxUncertainSends from './2026-11-24T09-00_email-outbox-unce
 export const migrations: Record<string, Migration> = {
   '2026-11-23T16-00_initial': initial,
   '2026-11-24T09-00_email-outbox-uncertain-sends': emailOutboxUncertainSends,
+  '2026-11-24T10-00_due-tasks-and-proforma-links': dueTasksAndProformaLinks,
+  '2026-11-25T09-00_web-sessions': webSessions,
 };
