@@ -67,6 +67,17 @@ export interface AllocationsTable {
   outcome: string | null;
 }
 
+export interface ApiTokensTable {
+  id: GeneratedAlways<number>;
+  name: string;
+  user_id: number;
+  token_hash: string;
+  created_by: string;
+  created_at: Generated<Timestamp>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface AuditLogTable {
   id: GeneratedAlways<number>;
   at: Generated<Timestamp>;
@@ -161,6 +172,15 @@ export interface HubsTable {
   updated_at: Generated<Timestamp>;
 }
 
+export interface IdempotencyKeysTable {
+  principal: string;
+  key: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: Json | null;
+  created_at: Generated<Timestamp>;
+}
+
 export interface LocalitiesTable {
   code: string;
   name: string;
@@ -248,6 +268,24 @@ export interface SchoolsTable {
   created_at: Generated<Timestamp>;
 }
 
+export interface SessionsTable {
+  id_hash: string;
+  user_id: number;
+  csrf_secret: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface SignInTokensTable {
+  token_hash: string;
+  user_id: number;
+  redirect_to: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface SittingsTable {
   id: GeneratedAlways<number>;
   hub_id: number;
@@ -295,6 +333,7 @@ export interface Database {
   agenda_item_requests: AgendaItemRequestsTable;
   agenda_items: AgendaItemsTable;
   allocations: AllocationsTable;
+  api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   children: ChildrenTable;
   closures: ClosuresTable;
@@ -302,6 +341,7 @@ export interface Database {
   email_outbox: EmailOutboxTable;
   families: FamiliesTable;
   hubs: HubsTable;
+  idempotency_keys: IdempotencyKeysTable;
   localities: LocalitiesTable;
   needs: NeedsTable;
   proforma_links: ProformaLinksTable;
@@ -310,6 +350,8 @@ export interface Database {
   request_needs: RequestNeedsTable;
   requests: RequestsTable;
   schools: SchoolsTable;
+  sessions: SessionsTable;
+  sign_in_tokens: SignInTokensTable;
   sittings: SittingsTable;
   suggestions: SuggestionsTable;
   users: UsersTable;
