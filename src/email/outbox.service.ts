@@ -1,0 +1,431 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../schema/database.ts';
+import type { Actor } from '../actor.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
+import { AppError } from '../errors.ts';
+import { parseOrThrow } from '../validation.ts';
+import {
+  claimRows,
+  closeRows,
+  countOutboxByState,
+  findOutboxById,
+  findOutboxByKey,
+  insertOutboxRow,
+  listOutboxRows,
+  lockDueRows,
+  type OutboxRow,
+  type OutboxState,
+  outboxStates,
+  recordSend,
+  requeueFailed,
+  type SendRecord,
+  submittedProformaIds,
+} from './outbox.repository.ts';
+import {
+  type EmailParamsInput,
+  type EmailTemplateName,
+  parseEmailParams,
+  proformaChasingTemplates,
+  renderEmail,
+} from './templates.ts';
+import type { EmailTransport, SendOutcome } from './transport.ts';
+
+type Db = Kysely<Database>;
+
+/** One email to queue. Exactly one recipient; params per template (references, names of organisations, instants, URLs). */
+export interface EnqueueEmailInput<N extends EmailTemplateName = EmailTemplateName> {
+  /** Unique per email, e.g. `proforma-reminder:<request>:<sitting>:<n>`; queuing it again does nothing. */
+  idempotencyKey: string;
+  template: N;
+  to: string;
+  params: EmailParamsInput<N>;
+  /** Not sent before this instant. */
+  scheduledFor: Date;
+  /** Not sent (nor retried) after this instant, e.g. the sitting's start. */
+  giveUpAt?: Date | null;
+  requestId?: number | null;
+  /** When set, a proforma request/reminder is cancelled at claim time once this proforma is submitted. */
+  proformaId?: number | null;
+  /** The sender (config.mailFrom): its domain is the right-hand side of the Message-ID. */
+  mailFrom: string;
+}
+
+export type EnqueueResult =
+  | { kind: 'queued'; id: number; messageId: string }
+  | { kind: 'already-queued'; id: number; messageId: string };
+
+const enqueueSchema = z
+  .strictObject({
+    idempotencyKey: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9:._@/-]{0,199}$/, 'must be 1-200 letters, digits and : . _ @ / -'),
+    template: z.string(),
+    // One bare address: no display name, no list ("a@x, b@y"), no angle brackets.
+    to: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((v) => !/[,;<>\s]/.test(v), 'must be exactly one address (one email per recipient)')
+      .pipe(z.email('must be an email address')),
+    params: z.unknown(),
+    scheduledFor: z.date(),
+    giveUpAt: z.date().nullable().default(null),
+    requestId: z.number().int().positive().nullable().default(null),
+    proformaId: z.number().int().positive().nullable().default(null),
+    mailFrom: z.string().min(3),
+  })
+  .refine((v) => v.giveUpAt === null || v.giveUpAt > v.scheduledFor, {
+    message: 'must be after scheduledFor',
+    path: ['giveUpAt'],
+  });
+
+/** The domain of a From header value such as `Hub <hub@council.gov.uk>` (`localhost` when none). */
+export function mailDomain(mailFrom: string): string {
+  return /@([A-Za-z0-9.-]+)>?\s*$/.exec(mailFrom.trim())?.[1]?.toLowerCase() ?? 'localhost';
+}
+
+/**
+ * The Message-ID of an outbox row, computed from its idempotency key (so known before the insert
+ * and the same on every re-send): `<outbox-<24 hex of sha256(key)>@<domain of mailFrom>>`.
+ */
+export function messageIdFor(idempotencyKey: string, mailFrom: string): string {
+  const digest = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24);
+  return `<outbox-${digest}@${mailDomain(mailFrom)}>`;
+}
+
+/**
+ * Queues one email. Call it inside the transaction of the change that causes it, so both land or
+ * neither does. The same idempotency key never queues twice: the existing row is returned (and a
+ * different template or recipient under the same key is a conflict, i.e. a caller bug).
+ * Throws AppError('invalid-input') naming each bad field, params included.
+ */
+export async function enqueueEmail<N extends EmailTemplateName>(
+  trx: Db,
+  input: EnqueueEmailInput<N>,
+): Promise<EnqueueResult> {
+  const v = parseOrThrow(enqueueSchema, input, 'email');
+  const params = parseEmailParams(v.template, v.params);
+  const messageId = messageIdFor(v.idempotencyKey, v.mailFrom);
+  const id = await insertOutboxRow(trx, {
+    idempotency_key: v.idempotencyKey,
+    template: v.template,
+    to_address: v.to,
+    params,
+    request_id: v.requestId,
+    proforma_id: v.proformaId,
+    scheduled_for: v.scheduledFor,
+    give_up_at: v.giveUpAt,
+    message_id: messageId,
+  });
+  if (id !== undefined) return { kind: 'queued', id, messageId };
+  const existing = await findOutboxByKey(trx, v.idempotencyKey);
+  if (existing === undefined)
+    throw new AppError('internal', `Email "${v.idempotencyKey}" was neither queued nor found`);
+  if (existing.template !== v.template || existing.to_address !== v.to) {
+    throw new AppError(
+      'conflict',
+      `Email key "${v.idempotencyKey}" is already used for another email (${existing.template}); use a key that names the template, the recipient and the occasion`,
+    );
+  }
+  return { kind: 'already-queued', id: existing.id, messageId: existing.message_id };
+}
+
+export interface DispatchOptions {
+  /** The pass's clock: what is due, leases, backoff and sent_at are all computed from it. */
+  now: Date;
+  /** Rows claimed per pass (default 50). */
+  batchSize?: number;
+  /** How long a claim lasts before another dispatcher may take the row over (default 300 s). */
+  leaseSeconds?: number;
+  /** Messages in flight at once (default 4; the SMTP pool and its rate limit pace them). */
+  concurrency?: number;
+  /** Test seam: runs after the server accepted a message and before the row is marked sent. */
+  afterAccepted?: (email: { id: number; messageId: string; resend: boolean }) => void | Promise<void>;
+}
+
+/**
+ * What one pass did, by row. `uncertain` counts unknown outcomes found in this pass (a connection
+ * lost after the data, or a row stuck in `sending` past its lease); such a row is re-sent once, so
+ * it may also be counted in `sent` or `failed`.
+ */
+export interface DispatchCounts {
+  sent: number;
+  retried: number;
+  failed: number;
+  uncertain: number;
+  cancelled: number;
+}
+
+/** First retry after 1 minute, doubling, at most 1 hour apart; 10 attempts when no give-up time. */
+export const retryPolicy = { baseSeconds: 60, maxSeconds: 3600, maxAttemptsWithoutGiveUp: 10 } as const;
+
+/** When attempt `attempts` (1-based, just failed) should be followed by the next one, or null to give up. */
+export function nextAttemptAt(attempts: number, now: Date, giveUpAt: Date | null): Date | null {
+  const seconds = Math.min(retryPolicy.baseSeconds * 2 ** Math.max(0, attempts - 1), retryPolicy.maxSeconds);
+  const next = new Date(now.getTime() + seconds * 1000);
+  if (giveUpAt !== null) return next < giveUpAt ? next : null;
+  return attempts < retryPolicy.maxAttemptsWithoutGiveUp ? next : null;
+}
+
+interface Claim {
+  row: OutboxRow;
+  /** Re-sending after an unknown outcome: same Message-ID, no further unknown outcome allowed. */
+  resend: boolean;
+}
+
+/** The short claim transaction: cancels, gives up on, or claims each due row. */
+async function claimDue(
+  db: Db,
+  options: Required<Pick<DispatchOptions, 'now' | 'batchSize' | 'leaseSeconds'>>,
+) {
+  const { now } = options;
+  const counts = { failed: 0, uncertain: 0, cancelled: 0 };
+  const claims = await db.transaction().execute(async (trx) => {
+    const due = await lockDueRows(trx, now, options.batchSize);
+    const chasing = due.filter(
+      (r) => r.proforma_id !== null && (proformaChasingTemplates as readonly string[]).includes(r.template),
+    );
+    const submitted = await submittedProformaIds(trx, [
+      ...new Set(chasing.map((r) => r.proforma_id as number)),
+    ]);
+    const cancel: number[] = [];
+    const expired: number[] = [];
+    const stuckTwice: number[] = [];
+    const fresh: OutboxRow[] = [];
+    const stuck: OutboxRow[] = [];
+    for (const row of due) {
+      const isStuck = row.state === 'sending';
+      if (isStuck) counts.uncertain += 1;
+      if (chasing.includes(row) && submitted.has(row.proforma_id as number)) cancel.push(row.id);
+      else if (row.give_up_at !== null && row.give_up_at <= now) expired.push(row.id);
+      else if (isStuck && row.uncertain_sends >= 1) stuckTwice.push(row.id);
+      else (isStuck ? stuck : fresh).push(row);
+    }
+    await closeRows(trx, cancel, 'cancelled', 'Not sent: the proforma was submitted');
+    await closeRows(trx, expired, 'failed', 'Not sent before its give-up time');
+    await closeRows(
+      trx,
+      stuckTwice,
+      'failed',
+      'Delivery uncertain twice (worker stopped mid-send); check with the recipient before retrying',
+    );
+    counts.cancelled += cancel.length;
+    counts.failed += expired.length + stuckTwice.length;
+    const lockedUntil = new Date(now.getTime() + options.leaseSeconds * 1000);
+    const wasUncertain = new Set(fresh.filter((r) => r.state === 'uncertain').map((r) => r.id));
+    const claimedFresh = await claimRows(
+      trx,
+      fresh.map((r) => r.id),
+      lockedUntil,
+      false,
+    );
+    const claimedStuck = await claimRows(
+      trx,
+      stuck.map((r) => r.id),
+      lockedUntil,
+      true,
+    );
+    const claimed: Claim[] = [
+      ...claimedFresh.map((row) => ({ row, resend: wasUncertain.has(row.id) })),
+      ...claimedStuck.map((row) => ({ row, resend: true })),
+    ];
+    return claimed.sort(
+      (a, b) => a.row.scheduled_for.getTime() - b.row.scheduled_for.getTime() || a.row.id - b.row.id,
+    );
+  });
+  return { claims, counts };
+}
+
+/** Turns a send outcome into the row's next state. */
+function recordFor(claim: Claim, outcome: SendOutcome, now: Date): SendRecord {
+  const { row } = claim;
+  switch (outcome.kind) {
+    case 'sent':
+      return { state: 'sent', sentAt: now };
+    case 'permanent':
+      return { state: 'failed', error: outcome.error, uncertain: false };
+    case 'transient': {
+      const next = nextAttemptAt(row.attempts, now, row.give_up_at);
+      return next === null
+        ? {
+            state: 'failed',
+            error: `Gave up after ${row.attempts} attempts: ${outcome.error}`,
+            uncertain: false,
+          }
+        : { state: 'pending', scheduledFor: next, error: outcome.error };
+    }
+    case 'uncertain': {
+      // uncertain_sends already counts an earlier unknown outcome (or this stuck row's claim).
+      if (row.uncertain_sends >= 1) {
+        return {
+          state: 'failed',
+          error: `Delivery uncertain twice; check with the recipient before retrying: ${outcome.error}`,
+          uncertain: true,
+        };
+      }
+      const next = nextAttemptAt(1, now, row.give_up_at);
+      return next === null
+        ? {
+            state: 'failed',
+            error: `Delivery uncertain and past its give-up time: ${outcome.error}`,
+            uncertain: true,
+          }
+        : { state: 'uncertain', scheduledFor: next, error: outcome.error };
+    }
+  }
+}
+
+/**
+ * One dispatcher pass: claims due rows (FOR UPDATE SKIP LOCKED, in a short transaction that also
+ * cancels chasing emails whose proforma is in), renders and sends each with its deterministic
+ * Message-ID, and records the outcome: sent; 4xx -> pending with exponential backoff until the
+ * give-up time; 5xx -> failed for good; connection lost after the data -> `uncertain`, re-sent
+ * once with the same Message-ID. Safe to run in several processes at once.
+ */
+export async function dispatchDue(
+  db: Db,
+  transport: EmailTransport,
+  options: DispatchOptions,
+): Promise<DispatchCounts> {
+  const now = options.now;
+  const { claims, counts: claimCounts } = await claimDue(db, {
+    now,
+    batchSize: options.batchSize ?? 50,
+    leaseSeconds: options.leaseSeconds ?? 300,
+  });
+  const counts: DispatchCounts = { sent: 0, retried: 0, ...claimCounts };
+  let next = 0;
+  const worker = async () => {
+    while (next < claims.length) {
+      const claim = claims[next++] as Claim;
+      const outcome = await sendOne(transport, claim, now);
+      if (outcome.kind === 'sent')
+        await options.afterAccepted?.({
+          id: claim.row.id,
+          messageId: claim.row.message_id,
+          resend: claim.resend,
+        });
+      const record = recordFor(claim, outcome, now);
+      const landed = await recordSend(db, claim.row.id, claim.row.attempts, record);
+      if (!landed) continue; // the lease ran out and another dispatcher owns the row now
+      if (record.state === 'sent') counts.sent += 1;
+      else if (record.state === 'pending') counts.retried += 1;
+      else if (record.state === 'uncertain') counts.uncertain += 1;
+      else {
+        counts.failed += 1;
+        if (record.uncertain) counts.uncertain += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  return counts;
+}
+
+async function sendOne(transport: EmailTransport, claim: Claim, now: Date): Promise<SendOutcome> {
+  let rendered: ReturnType<typeof renderEmail>;
+  try {
+    rendered = renderEmail(claim.row.template, claim.row.params);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      kind: 'permanent',
+      error: `Cannot render "${claim.row.template}": ${reason}`,
+      responseCode: null,
+    };
+  }
+  return transport.send({
+    ...rendered,
+    outboxId: claim.row.id,
+    messageId: claim.row.message_id,
+    to: claim.row.to_address,
+    date: now,
+  });
+}
+
+/** An outbox row as admins see it: no params (they hold links with tokens). */
+export interface OutboxEntry {
+  id: number;
+  template: string;
+  to: string;
+  state: OutboxState;
+  attempts: number;
+  uncertainSends: number;
+  scheduledFor: Date;
+  giveUpAt: Date | null;
+  sentAt: Date | null;
+  lastError: string | null;
+  messageId: string;
+  requestId: number | null;
+  proformaId: number | null;
+}
+
+function toEntry(row: OutboxRow): OutboxEntry {
+  return {
+    id: row.id,
+    template: row.template,
+    to: row.to_address,
+    state: row.state,
+    attempts: row.attempts,
+    uncertainSends: row.uncertain_sends,
+    scheduledFor: row.scheduled_for,
+    giveUpAt: row.give_up_at,
+    sentAt: row.sent_at,
+    lastError: row.last_error,
+    messageId: row.message_id,
+    requestId: row.request_id,
+    proformaId: row.proforma_id,
+  };
+}
+
+/** Outbox rows, optionally of one state, by scheduled time (oldest first); at most `limit` (default 200). */
+export async function listOutbox(
+  db: Db,
+  filter: { state?: OutboxState; limit?: number } = {},
+): Promise<OutboxEntry[]> {
+  if (filter.state !== undefined && !outboxStates.includes(filter.state)) {
+    throw new AppError('invalid-input', `Unknown email state "${filter.state}"`, {
+      issues: [{ field: 'state', message: `must be one of ${outboxStates.join(', ')}` }],
+    });
+  }
+  const rows = await listOutboxRows(db, { state: filter.state, limit: filter.limit ?? 200 });
+  return rows.map(toEntry);
+}
+
+/** Rows per state, for queue health. */
+export function outboxHealth(db: Db): Promise<Record<OutboxState, number>> {
+  return countOutboxByState(db);
+}
+
+/**
+ * An admin sends a failed email again: it becomes pending, due at `now`, with its give-up time
+ * kept if still ahead (else none) and the same Message-ID. Audited. Only admins and the system may.
+ */
+export async function retryFailed(
+  db: Db,
+  id: number,
+  actor: Actor,
+  now: Date = new Date(),
+): Promise<OutboxEntry> {
+  if (actor.kind === 'user' && actor.role !== 'admin') {
+    throw new AppError('forbidden', 'Only an admin can retry an email');
+  }
+  return db.transaction().execute(async (trx) => {
+    const row = await findOutboxById(trx, id, true);
+    if (row === undefined) throw new AppError('not-found', `There is no email ${id} in the outbox`);
+    if (row.state !== 'failed') {
+      throw new AppError('conflict', `Email ${id} is ${row.state}; only a failed email can be retried`);
+    }
+    const giveUpAt = row.give_up_at !== null && row.give_up_at > now ? row.give_up_at : null;
+    await requeueFailed(trx, id, now, giveUpAt);
+    await writeAudit(trx, actor, {
+      action: 'email.retried',
+      entity: 'email_outbox',
+      entityId: id,
+      details: { template: row.template, attempts: row.attempts, uncertainSends: row.uncertain_sends },
+    });
+    const updated = await findOutboxById(trx, id);
+    return toEntry(updated as OutboxRow);
+  });
+}
