@@ -9,9 +9,12 @@ import {
   type AgendaInput,
   buildAgenda,
   type DeferralReason,
+  localIso,
+  slotTimes,
 } from '../domain/agenda.ts';
 import { type AgendaDiffEntry, type ComparableAgenda, diffAgendas } from '../domain/agenda-edits.ts';
 import { AppError } from '../errors.ts';
+import type { AgendaView, AgendaViewRequest } from './agenda.render.ts';
 import * as repo from './agenda.repository.ts';
 
 /*
@@ -314,5 +317,71 @@ function storedComparable(
       flags: i.flags,
     })),
     deferred: deferrals.map((d) => ({ requestId: referenceOf.get(d.requestId)!, reason: d.reason })),
+  };
+}
+
+/**
+ * The stored agenda of a sitting as the renderings need it: local times, references, schools and
+ * flags; never a child's name, date of birth or address. Throws AppError `not-found`.
+ */
+export async function getAgendaView(db: repo.Conn, sittingId: number): Promise<AgendaView> {
+  const sitting = await repo.findSitting(db, sittingId);
+  if (!sitting)
+    throw new AppError('not-found', `No sitting ${sittingId}. List sittings with \`hub sittings\`.`);
+  const [items, deferrals] = await Promise.all([
+    repo.findItems(db, sittingId),
+    repo.findDeferrals(db, sittingId),
+  ]);
+  const details = await repo.findRequestDetails(db, [
+    ...items.flatMap((i) => i.requestIds),
+    ...deferrals.map((d) => d.requestId),
+  ]);
+  const request = (id: number): AgendaViewRequest => {
+    const d = details.get(id)!;
+    return {
+      reference: d.reference,
+      kind: d.kind,
+      urgency: d.urgency,
+      familyReference: d.familyReference,
+      schoolName: d.schoolName,
+      schoolUrn: d.schoolUrn,
+      schoolEmails: d.schoolEmails,
+      attendanceWindow:
+        d.attendanceFrom && d.attendanceTo ? { from: d.attendanceFrom, to: d.attendanceTo } : null,
+    };
+  };
+  const times = slotTimes({
+    startsAt: sitting.startsAt.toISOString(),
+    slotMinutes: sitting.slotMinutes,
+    slots: sitting.slotCount,
+    breakAfterSlot: sitting.breakAfterSlot,
+    breakMinutes: sitting.breakMinutes,
+    timezone: sitting.timezone,
+  });
+  return {
+    sittingId,
+    hubName: sitting.hubName,
+    timezone: sitting.timezone,
+    date: sitting.date,
+    status: sitting.status,
+    publishedAt: sitting.publishedAt?.toISOString() ?? null,
+    builtAt: sitting.agendaBuiltAt?.toISOString() ?? null,
+    slotMinutes: sitting.slotMinutes,
+    breakAfterSlot: sitting.breakAfterSlot,
+    breakMinutes: sitting.breakMinutes,
+    slots: times.map((t) => ({ slot: t.slot, startsAt: localIso(t.startsAt), endsAt: localIso(t.endsAt) })),
+    items: items.map((i) => ({
+      id: i.id,
+      slot: i.slot,
+      slotsUsed: i.slotsUsed,
+      startsAt: localIso(times[i.slot]!.startsAt),
+      endsAt: localIso(times[Math.min(i.slot + i.slotsUsed, times.length) - 1]!.endsAt),
+      familyReference: i.familyReference ?? '',
+      pinned: i.pinned,
+      movedByChair: i.movedByChair,
+      flags: i.flags,
+      requests: i.requestIds.map(request),
+    })),
+    deferred: deferrals.map((d) => ({ ...request(d.requestId), reason: d.reason, note: d.note })),
   };
 }

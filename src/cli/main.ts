@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAgendaCommands } from './agenda.command.ts';
 import { registerDbCommands } from './db.command.ts';
 import { registerImportCommands } from './import.command.ts';
 import { registerPlanCommands } from './plan.command.ts';
@@ -17,6 +18,7 @@ const program = new Command('hub')
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
+registerAgendaCommands(program);
 registerDbCommands(program);
 registerImportCommands(program);
 registerPlanCommands(program);
