@@ -4,6 +4,8 @@ import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
 export type Json = unknown;
 /** timestamptz: read as Date, written as Date or ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** timestamptz with a default: optional on insert. */
+export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface AgenciesTable {
   id: GeneratedAlways<number>;
@@ -19,8 +21,8 @@ export interface AgenciesTable {
   active_cases: Generated<number>;
   contact_email: string;
   active: Generated<boolean>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface AgendaDeferralsTable {
@@ -28,7 +30,7 @@ export interface AgendaDeferralsTable {
   request_id: number;
   reason: string;
   note: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface AgendaItemRequestsTable {
@@ -47,8 +49,8 @@ export interface AgendaItemsTable {
   pinned: Generated<boolean>;
   moved_by_chair: Generated<boolean>;
   flags: Generated<string[]>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface AllocationsTable {
@@ -60,7 +62,7 @@ export interface AllocationsTable {
   decided_by_user_id: number;
   decision: string;
   override_reason: string | null;
-  decided_at: Generated<Timestamp>;
+  decided_at: GeneratedTimestamp;
   review_due_on: string;
   ends_by: string;
   closed_at: Timestamp | null;
@@ -73,14 +75,14 @@ export interface ApiTokensTable {
   user_id: number;
   token_hash: string;
   created_by: string;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
 }
 
 export interface AuditLogTable {
   id: GeneratedAlways<number>;
-  at: Generated<Timestamp>;
+  at: GeneratedTimestamp;
   actor: string;
   action: string;
   entity: string;
@@ -95,7 +97,7 @@ export interface ChildrenTable {
   date_of_birth: string;
   given_name: string | null;
   family_name: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface ClosuresTable {
@@ -118,7 +120,7 @@ export interface DueTasksTable {
   locked_until: Timestamp | null;
   last_error: string | null;
   done_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface EmailOutboxTable {
@@ -137,8 +139,8 @@ export interface EmailOutboxTable {
   last_error: string | null;
   message_id: string;
   sent_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
   uncertain_sends: Generated<number>;
 }
 
@@ -146,7 +148,7 @@ export interface FamiliesTable {
   id: GeneratedAlways<number>;
   reference: string;
   locality: string;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface HubsTable {
@@ -168,8 +170,8 @@ export interface HubsTable {
   complex_slots: Generated<number>;
   children_for_complex: Generated<number>;
   match_weights: Json | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface IdempotencyKeysTable {
@@ -178,7 +180,7 @@ export interface IdempotencyKeysTable {
   request_hash: string;
   response_status: number | null;
   response_body: Json | null;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface LocalitiesTable {
@@ -198,7 +200,7 @@ export interface ProformaLinksTable {
   proforma_id: number;
   token_hash: string;
   expires_at: Timestamp;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface ProformasTable {
@@ -210,8 +212,8 @@ export interface ProformasTable {
   deadline_at: Timestamp;
   submitted_at: Timestamp | null;
   submitted_by: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
   requested_at: Timestamp | null;
   reminders_sent: Generated<number[]>;
   escalated_at: Timestamp | null;
@@ -253,8 +255,8 @@ export interface RequestsTable {
   attendance_from: string | null;
   attendance_to: string | null;
   external_reference: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface SchoolsTable {
@@ -265,7 +267,7 @@ export interface SchoolsTable {
   phase: string | null;
   postcode: string | null;
   safeguarding_lead_emails: Generated<string[]>;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface SessionsTable {
@@ -301,8 +303,8 @@ export interface SittingsTable {
   status_reason: string | null;
   agenda_built_at: Timestamp | null;
   published_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface SuggestionsTable {
@@ -313,7 +315,7 @@ export interface SuggestionsTable {
   rank: number;
   score: number;
   breakdown: Json;
-  computed_at: Generated<Timestamp>;
+  computed_at: GeneratedTimestamp;
 }
 
 export interface UsersTable {
@@ -324,7 +326,7 @@ export interface UsersTable {
   school_id: number | null;
   agency_id: number | null;
   active: Generated<boolean>;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface Database {

@@ -50,6 +50,8 @@ export async function renderDatabaseType(
     'export type Json = unknown;',
     '/** timestamptz: read as Date, written as Date or ISO string. */',
     'export type Timestamp = ColumnType<Date, Date | string, Date | string>;',
+    '/** timestamptz with a default: optional on insert. */',
+    'export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;',
     '',
   ];
   for (const table of tables) {
@@ -59,7 +61,7 @@ export async function renderDatabaseType(
       if (type === 'Date') type = 'Timestamp';
       if (column.isNullable) type = `${type} | null`;
       if (column.isAutoIncrementing) type = `GeneratedAlways<${type}>`;
-      else if (column.hasDefaultValue) type = `Generated<${type}>`;
+      else if (column.hasDefaultValue) type = type === 'Timestamp' ? 'GeneratedTimestamp' : `Generated<${type}>`;
       out.push(`  ${column.name}: ${type};`);
     }
     out.push('}', '');
