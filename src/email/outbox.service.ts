@@ -135,7 +135,7 @@ export async function enqueueEmail<N extends EmailTemplateName>(
 export interface DispatchOptions {
   /** The pass's clock: what is due, leases, backoff and sent_at are all computed from it. */
   now: Date;
-  /** Rows claimed per pass (default 50). */
+  /** The most rows one pass handles (sent, retried, failed or cancelled; default 50). */
   batchSize?: number;
   /** How long a claim lasts before another dispatcher may take the row over (default 300 s). */
   leaseSeconds?: number;
@@ -176,14 +176,13 @@ interface Claim {
 }
 
 /** The short claim transaction: cancels, gives up on, or claims each due row. */
-async function claimDue(
-  db: Db,
-  options: Required<Pick<DispatchOptions, 'now' | 'batchSize' | 'leaseSeconds'>>,
-) {
+async function claimDue(db: Db, options: { now: Date; limit: number; leaseSeconds: number }) {
   const { now } = options;
   const counts = { failed: 0, uncertain: 0, cancelled: 0 };
+  let seen = 0;
   const claims = await db.transaction().execute(async (trx) => {
-    const due = await lockDueRows(trx, now, options.batchSize);
+    const due = await lockDueRows(trx, now, options.limit);
+    seen = due.length;
     const chasing = due.filter(
       (r) => r.proforma_id !== null && (proformaChasingTemplates as readonly string[]).includes(r.template),
     );
@@ -235,7 +234,7 @@ async function claimDue(
       (a, b) => a.row.scheduled_for.getTime() - b.row.scheduled_for.getTime() || a.row.id - b.row.id,
     );
   });
-  return { claims, counts };
+  return { claims, counts, seen };
 }
 
 /** Turns a send outcome into the row's next state. */
@@ -290,37 +289,55 @@ export async function dispatchDue(
   options: DispatchOptions,
 ): Promise<DispatchCounts> {
   const now = options.now;
-  const { claims, counts: claimCounts } = await claimDue(db, {
-    now,
-    batchSize: options.batchSize ?? 50,
-    leaseSeconds: options.leaseSeconds ?? 300,
-  });
-  const counts: DispatchCounts = { sent: 0, retried: 0, ...claimCounts };
-  let next = 0;
+  const leaseSeconds = options.leaseSeconds ?? 300;
+  const counts: DispatchCounts = { sent: 0, retried: 0, failed: 0, uncertain: 0, cancelled: 0 };
+  let budget = options.batchSize ?? 50;
+  // Each worker claims one row right before sending it, so a crash strands only the message that
+  // was actually in flight (a stranded row is re-sent as uncertain), never a whole claimed batch.
   const worker = async () => {
-    while (next < claims.length) {
-      const claim = claims[next++] as Claim;
-      const outcome = await sendOne(transport, claim, now);
-      if (outcome.kind === 'sent')
-        await options.afterAccepted?.({
-          id: claim.row.id,
-          messageId: claim.row.message_id,
-          resend: claim.resend,
-        });
-      const record = recordFor(claim, outcome, now);
-      const landed = await recordSend(db, claim.row.id, claim.row.attempts, record);
-      if (!landed) continue; // the lease ran out and another dispatcher owns the row now
-      if (record.state === 'sent') counts.sent += 1;
-      else if (record.state === 'pending') counts.retried += 1;
-      else if (record.state === 'uncertain') counts.uncertain += 1;
-      else {
-        counts.failed += 1;
-        if (record.uncertain) counts.uncertain += 1;
+    while (budget > 0) {
+      budget -= 1;
+      const claimed = await claimDue(db, { now, limit: 1, leaseSeconds });
+      counts.failed += claimed.counts.failed;
+      counts.uncertain += claimed.counts.uncertain;
+      counts.cancelled += claimed.counts.cancelled;
+      if (claimed.seen === 0) {
+        budget = 0; // nothing (unlocked) is due
+        return;
       }
+      for (const claim of claimed.claims) await deliver(db, transport, claim, options, counts);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   return counts;
+}
+
+/** Sends one claimed row and records the outcome (fenced by its attempt number). */
+async function deliver(
+  db: Db,
+  transport: EmailTransport,
+  claim: Claim,
+  options: DispatchOptions,
+  counts: DispatchCounts,
+): Promise<void> {
+  const outcome = await sendOne(transport, claim, options.now);
+  if (outcome.kind === 'sent') {
+    await options.afterAccepted?.({
+      id: claim.row.id,
+      messageId: claim.row.message_id,
+      resend: claim.resend,
+    });
+  }
+  const record = recordFor(claim, outcome, options.now);
+  const landed = await recordSend(db, claim.row.id, claim.row.attempts, record);
+  if (!landed) return; // the lease ran out and another dispatcher owns the row now
+  if (record.state === 'sent') counts.sent += 1;
+  else if (record.state === 'pending') counts.retried += 1;
+  else if (record.state === 'uncertain') counts.uncertain += 1;
+  else {
+    counts.failed += 1;
+    if (record.uncertain) counts.uncertain += 1;
+  }
 }
 
 async function sendOne(transport: EmailTransport, claim: Claim, now: Date): Promise<SendOutcome> {

@@ -1,3 +1,7 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/actor.ts';
 import type { Db } from '../../src/db/client.ts';
@@ -8,7 +12,7 @@ import {
   listOutbox,
   retryFailed,
 } from '../../src/email/outbox.service.ts';
-import { createSmtpTransport, type EmailTransport } from '../../src/email/transport.ts';
+import { createEmailTransport, createSmtpTransport, type EmailTransport } from '../../src/email/transport.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
 import { mailFrom, reminderParams, requestParams, seedProforma } from './fixtures/email-seed.ts';
 import { type ServerVerdict, startSmtpServer, type TestSmtpServer } from './fixtures/email-smtp-server.ts';
@@ -266,5 +270,53 @@ describe.each(engines)('email outbox on %s', (engine) => {
     const counts = smtp.countsByMessageId();
     expect(queued.map((q) => counts.get(q.messageId))).toEqual(queued.map(() => 1));
     expect(smtp.received.length - before).toBe(8);
+  });
+
+  it('without SMTP, writes one .eml file per message into <dataDir>/outbox, invite attached', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'hub-email-'));
+    const files = createEmailTransport({ smtpUrl: null, mailFrom, dataDir });
+    try {
+      const seeded = await seedProforma(db, ++seq);
+      const request = await enqueueEmail(db, {
+        idempotencyKey: `proforma-request:${seeded.requestId}:${seeded.sittingId}`,
+        template: 'proforma-request',
+        to: 'dsl@riverside.example.sch.uk',
+        params: requestParams(seeded.reference),
+        scheduledFor: t0,
+        proformaId: seeded.proformaId,
+        mailFrom,
+      });
+      const signIn = await enqueueEmail(db, {
+        idempotencyKey: `sign-in-link:${seq}`,
+        template: 'sign-in-link',
+        to: 'coordinator@council.example.gov.uk',
+        params: { signInUrl: 'https://earlyhelp.example.gov.uk/sign-in/abc', expiresAt: at(900) },
+        scheduledFor: t0,
+        mailFrom,
+      });
+      expect(await dispatchDue(db, files, { now: t0 })).toMatchObject({ sent: 2 });
+      expect(await dispatchDue(db, files, { now: at(1) })).toMatchObject({ sent: 0 });
+
+      const outbox = path.join(dataDir, 'outbox');
+      expect((await readdir(outbox)).sort()).toEqual(
+        [`outbox-${request.id}.eml`, `outbox-${signIn.id}.eml`].sort(),
+      );
+      const eml = await simpleParser(await readFile(path.join(outbox, `outbox-${request.id}.eml`)));
+      expect(eml.messageId).toBe(request.messageId);
+      // 16:00Z on 29 March 2027 is 5pm BST: the clocks went forward on the 28th.
+      expect(eml.subject).toBe(
+        `Proforma needed for request ${seeded.reference} by 5pm on Monday 29 March 2027`,
+      );
+      expect(eml.text).toContain('will be heard by the North hub at 10:30am on Wednesday 31 March 2027');
+      expect(eml.text).toContain('https://earlyhelp.example.gov.uk/proforma/token1');
+      const invite = eml.attachments.find((a) => a.contentType === 'text/calendar');
+      expect(invite?.content.toString()).toContain('UID:sitting-1-slot-2@earlyhelp.example.gov.uk');
+      expect(eml.headers.get('auto-submitted')).toBe('auto-generated');
+      const signInEml = await simpleParser(await readFile(path.join(outbox, `outbox-${signIn.id}.eml`)));
+      expect(signInEml.text).toContain('expires in 15 minutes (at 9:15am)');
+    } finally {
+      await files.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
