@@ -57,7 +57,7 @@ export async function findSitting(db: Conn, sittingId: number): Promise<SittingR
     hubId: row.hub_id,
     hubName: row.hub_name,
     timezone: row.timezone,
-    date: row.date,
+    date: calendarDay(row.date),
     startsAt: row.starts_at,
     slotCount: row.slot_count,
     slotMinutes: row.slot_minutes,
@@ -70,6 +70,11 @@ export async function findSitting(db: Conn, sittingId: number): Promise<SittingR
     complexSlots: row.complex_slots,
     childrenForComplex: row.children_for_complex,
   };
+}
+
+/** `YYYY-MM-DD`. PGlite (0.4) ignores the client's date parser and returns a UTC-midnight Date. */
+function calendarDay(value: string | Date): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : value;
 }
 
 /** Serialises agenda work per hub: two sittings of one hub must not both take the same request. */
