@@ -121,19 +121,19 @@ export function foldLine(line: string): string {
 }
 
 function parseInstant(value: string, field: string): DateTime {
+  const refuse = () =>
+    new AppError('invalid-input', `${field} must be an ISO 8601 instant with an offset, got "${value}"`, {
+      issues: [{ field, message: 'must be an ISO 8601 instant with an offset' }],
+    });
   // Require an explicit offset or Z: a floating time would silently take the server's zone.
-  const parsed = /(Z|[+-]\d{2}(:?\d{2})?)$/.test(value)
-    ? DateTime.fromISO(value, { setZone: true })
-    : DateTime.invalid('no offset');
-  if (!parsed.isValid) {
-    throw new AppError(
-      'invalid-input',
-      `${field} must be an ISO 8601 instant with an offset, got "${value}"`,
-      {
-        issues: [{ field, message: 'must be an ISO 8601 instant with an offset' }],
-      },
-    );
+  if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}(:?\d{2})?)$/.test(value)) throw refuse();
+  let parsed: DateTime;
+  try {
+    parsed = DateTime.fromISO(value, { setZone: true });
+  } catch {
+    throw refuse(); // luxon throws instead of returning invalid when Settings.throwOnInvalid is on
   }
+  if (!parsed.isValid) throw refuse();
   return parsed;
 }
 
@@ -154,8 +154,7 @@ function formatOffset(minutes: number): string {
 /** The year whose rules the VTIMEZONE describes: the first event's year, else the stamp's. */
 function referenceYear(calendar: IcsCalendar): number {
   const first = calendar.events[0]?.start ?? calendar.stamp;
-  const parsed = DateTime.fromISO(first, { setZone: true });
-  return parsed.isValid ? parsed.year : 2000;
+  return /^\d{4}-/.test(first) ? Number(first.slice(0, 4)) : 2000;
 }
 
 interface Transition {
