@@ -244,6 +244,17 @@ export async function recordSend(db: Db, id: number, attempt: number, record: Se
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** When links to a proforma stop working: the end of its sitting. Undefined when no such proforma. */
+export async function proformaLinkExpiry(db: Db, proformaId: number): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('proformas')
+    .innerJoin('sittings', 'sittings.id', 'proformas.sitting_id')
+    .select('sittings.ends_at')
+    .where('proformas.id', '=', proformaId)
+    .executeTakeFirst();
+  return row?.ends_at;
+}
+
 /** Rows in `state` (all states when undefined), by scheduled time, oldest first. */
 export async function listOutboxRows(
   db: Db,

@@ -18,6 +18,7 @@ import {
   type OutboxRow,
   type OutboxState,
   outboxStates,
+  proformaLinkExpiry,
   recordSend,
   requeueFailed,
   type SendRecord,
@@ -141,6 +142,17 @@ export interface DispatchOptions {
   leaseSeconds?: number;
   /** Messages in flight at once (default 4; the SMTP pool and its rate limit pace them). */
   concurrency?: number;
+  /**
+   * Mints the proforma link of a proforma request or reminder queued without `proformaUrl`, when
+   * the email is sent (so no raw token is ever stored): `mint` stores the token's hash for the
+   * proforma, valid until `expiresAt` (the end of the sitting), and returns the raw token; the
+   * link is `<publicBaseUrl>/proforma/<token>`. Without it, such rows wait and retry (last_error
+   * says why) until their give-up time.
+   */
+  proformaLinks?: {
+    publicBaseUrl: string;
+    mint: (db: Db, proformaId: number, expiresAt: Date) => Promise<string>;
+  };
   /** Test seam: runs after the server accepted a message and before the row is marked sent. */
   afterAccepted?: (email: { id: number; messageId: string; resend: boolean }) => void | Promise<void>;
 }
@@ -320,7 +332,7 @@ async function deliver(
   options: DispatchOptions,
   counts: DispatchCounts,
 ): Promise<void> {
-  const outcome = await sendOne(transport, claim, options.now);
+  const outcome = await sendOne(db, transport, claim, options);
   if (outcome.kind === 'sent') {
     await options.afterAccepted?.({
       id: claim.row.id,
@@ -340,24 +352,48 @@ async function deliver(
   }
 }
 
-async function sendOne(transport: EmailTransport, claim: Claim, now: Date): Promise<SendOutcome> {
+/** The path of a proforma link under the public base URL. */
+export const proformaLinkPath = (token: string) => `/proforma/${token}`;
+
+async function sendOne(
+  db: Db,
+  transport: EmailTransport,
+  claim: Claim,
+  options: DispatchOptions,
+): Promise<SendOutcome> {
+  const { row } = claim;
+  let params = row.params as Record<string, unknown>;
+  const needsLink =
+    (proformaChasingTemplates as readonly string[]).includes(row.template) &&
+    row.proforma_id !== null &&
+    params.proformaUrl === undefined;
+  if (needsLink) {
+    const links = options.proformaLinks;
+    const expiresAt = await proformaLinkExpiry(db, row.proforma_id as number);
+    if (links === undefined || expiresAt === undefined) {
+      const why =
+        links === undefined ? 'dispatchDue was given no proformaLinks' : 'its proforma no longer exists';
+      return { kind: 'transient', error: `Cannot mint the proforma link: ${why}`, responseCode: null };
+    }
+    const token = await links.mint(db, row.proforma_id as number, expiresAt);
+    params = {
+      ...params,
+      proformaUrl: `${links.publicBaseUrl.replace(/\/+$/, '')}${proformaLinkPath(token)}`,
+    };
+  }
   let rendered: ReturnType<typeof renderEmail>;
   try {
-    rendered = renderEmail(claim.row.template, claim.row.params);
+    rendered = renderEmail(row.template, params);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return {
-      kind: 'permanent',
-      error: `Cannot render "${claim.row.template}": ${reason}`,
-      responseCode: null,
-    };
+    return { kind: 'permanent', error: `Cannot render "${row.template}": ${reason}`, responseCode: null };
   }
   return transport.send({
     ...rendered,
-    outboxId: claim.row.id,
-    messageId: claim.row.message_id,
-    to: claim.row.to_address,
-    date: now,
+    outboxId: row.id,
+    messageId: row.message_id,
+    to: row.to_address,
+    date: options.now,
   });
 }
 

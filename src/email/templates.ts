@@ -43,20 +43,26 @@ const slotFields = {
   itemStartsAt: instant,
   /** The proforma's deadline, shown as a local date and time. */
   deadlineAt: instant,
-  /** Link to the proforma form (a single-purpose token URL). */
-  proformaUrl: webLink,
+  /**
+   * Link to the proforma form. Leave it out (recommended): the dispatcher mints a single-purpose
+   * link when it sends the email, so no raw token is ever stored in the outbox.
+   */
+  proformaUrl: webLink.optional(),
   timezone,
 };
 
 export const proformaRequestParams = z.strictObject({
   ...slotFields,
-  invite: z.strictObject({
-    ics: icsText,
-    filename: z
-      .string()
-      .regex(/^[a-z0-9-]+\.ics$/)
-      .default('hub-slot.ics'),
-  }),
+  /** The school's slot as a calendar invite; left out when there is none. */
+  invite: z
+    .strictObject({
+      ics: icsText,
+      filename: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,100}\.ics$/, 'must be a file name ending in .ics')
+        .default('hub-slot.ics'),
+    })
+    .optional(),
 });
 
 export const proformaReminderParams = z.strictObject({
@@ -156,6 +162,16 @@ function unescapeHtml(text: string): string {
  */
 export function renderEmail(template: string, params: unknown): RenderedEmail {
   const context = parseEmailParams(template, params);
+  if (
+    (proformaChasingTemplates as readonly string[]).includes(template) &&
+    context.proformaUrl === undefined
+  ) {
+    throw new AppError('invalid-input', `Email "${template}" needs its proforma link to be rendered`, {
+      issues: [
+        { field: 'proformaUrl', message: 'is required to render (the dispatcher mints it when sending)' },
+      ],
+    });
+  }
   const subject = unescapeHtml(render(`email/${template}.subject.njk`, context))
     .replace(/\s+/g, ' ')
     .trim();
@@ -165,8 +181,9 @@ export function renderEmail(template: string, params: unknown): RenderedEmail {
     .trim()}\n`;
   const html = render(`email/${template}.html.njk`, context);
   const rendered: RenderedEmail = { subject, text, html };
-  if (template === 'proforma-request') {
-    const invite = (context as EmailParams<'proforma-request'>).invite;
+  const invite =
+    template === 'proforma-request' ? (context as EmailParams<'proforma-request'>).invite : undefined;
+  if (invite !== undefined) {
     const method = /\r?\nMETHOD:([A-Z]+)\r?\n/.exec(invite.ics)?.[1] ?? 'REQUEST';
     rendered.icalEvent = { filename: invite.filename, method, content: invite.ics };
   }

@@ -272,6 +272,42 @@ describe.each(engines)('email outbox on %s', (engine) => {
     expect(smtp.received.length - before).toBe(8);
   });
 
+  it('mints the proforma link at send time when the email was queued without one', async () => {
+    const seeded = await seedProforma(db, ++seq);
+    const { proformaUrl: _stored, ...params } = reminderParams(seeded.reference);
+    const q = await enqueueEmail(db, {
+      idempotencyKey: `proforma-reminder:${seeded.requestId}:${seeded.sittingId}:2`,
+      template: 'proforma-reminder',
+      to: 'dsl@riverside.example.sch.uk',
+      params,
+      scheduledFor: t0,
+      proformaId: seeded.proformaId,
+      mailFrom,
+    });
+    const stored = await row(q.id);
+    expect(JSON.stringify(stored.params)).not.toContain('/proforma/');
+
+    // Without a minter the email waits (and says why) rather than going out without its link.
+    expect(await dispatch(t0)).toMatchObject({ sent: 0, retried: 1 });
+    expect((await row(q.id)).last_error).toBe(
+      'Cannot mint the proforma link: dispatchDue was given no proformaLinks',
+    );
+
+    const minted: Array<{ proformaId: number; expiresAt: Date }> = [];
+    const proformaLinks = {
+      publicBaseUrl: 'https://earlyhelp.example.gov.uk/',
+      mint: async (_db: Db, proformaId: number, expiresAt: Date) => {
+        minted.push({ proformaId, expiresAt });
+        return `tok${minted.length}Xy`;
+      },
+    };
+    expect(await dispatch(at(60), { proformaLinks })).toMatchObject({ sent: 1 });
+    expect(minted).toEqual([{ proformaId: seeded.proformaId, expiresAt: new Date('2027-03-31T12:30:00Z') }]);
+    const got = smtp.received.find((m) => m.messageId === q.messageId);
+    expect(got?.parsed.text).toContain('https://earlyhelp.example.gov.uk/proforma/tok1Xy');
+    expect(JSON.stringify((await row(q.id)).params)).not.toContain('tok1Xy');
+  });
+
   it('without SMTP, writes one .eml file per message into <dataDir>/outbox, invite attached', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'hub-email-'));
     const files = createEmailTransport({ smtpUrl: null, mailFrom, dataDir });

@@ -172,6 +172,16 @@ describe('email templates', () => {
     ).toThrow(/invite\.ics/);
   });
 
+  it('renders a proforma email only once its link is known, and the invite is optional', () => {
+    const { proformaUrl: _url, ...withoutLink } = build['proforma-reminder'](surrounding);
+    expect(parseEmailParams('proforma-reminder', withoutLink)).not.toHaveProperty('proformaUrl');
+    expect(() => renderEmail('proforma-reminder', withoutLink)).toThrow(/needs its proforma link/);
+    const { invite: _invite, ...noInvite } = build['proforma-request'](surrounding);
+    const email = renderEmail('proforma-request', noInvite);
+    expect(email.icalEvent).toBeUndefined();
+    expect(email.text).not.toContain('calendar invite');
+  });
+
   it('says a sign-in link lasts 15 minutes and when it ends', () => {
     const email = renderEmail('sign-in-link', build['sign-in-link'](surrounding));
     expect(email.text).toContain('expires in 15 minutes (at 9:15am)');
