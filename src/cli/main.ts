@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAgendaCommands } from './agenda.command.ts';
 import { registerDbCommands } from './db.command.ts';
+import { registerEmailCommands } from './email.command.ts';
 import { registerImportCommands } from './import.command.ts';
 import { registerPlanCommands } from './plan.command.ts';
 import { registerSeedCommands } from './seed.command.ts';
@@ -20,6 +21,7 @@ const program = new Command('hub')
 
 registerAgendaCommands(program);
 registerDbCommands(program);
+registerEmailCommands(program);
 registerImportCommands(program);
 registerPlanCommands(program);
 registerSeedCommands(program);
