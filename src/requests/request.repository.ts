@@ -1,0 +1,316 @@
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import type { Database } from '../../schema/database.ts';
+import type { Actor } from '../actor.ts';
+
+/*
+ * The only Kysely code for requests as the web and the API read and create them. Every read takes
+ * the principal and filters by its scope in SQL, so "not yours" and "does not exist" are the same
+ * empty result: a school sees its own school's requests, an agency the requests allocated to it.
+ * Queries alias `requests` as `r`.
+ */
+
+type Conn = Kysely<Database> | Transaction<Database>;
+
+/** The principal's scope over `requests r` as a SQL condition. */
+export function requestScope(principal: Actor): RawBuilder<boolean> {
+  if (principal.kind === 'system') return sql<boolean>`true`;
+  switch (principal.role) {
+    case 'admin':
+    case 'chair':
+    case 'coordinator':
+      return sql<boolean>`true`;
+    case 'school':
+      return principal.schoolId === null
+        ? sql<boolean>`false`
+        : sql<boolean>`r.school_id = ${principal.schoolId}`;
+    case 'agency':
+      return principal.agencyId === null
+        ? sql<boolean>`false`
+        : sql<boolean>`exists (select 1 from allocations a where a.request_id = r.id and a.agency_id = ${principal.agencyId})`;
+  }
+}
+
+function summaryQuery(db: Conn, principal: Actor) {
+  return db
+    .selectFrom('requests as r')
+    .innerJoin('families as f', 'f.id', 'r.family_id')
+    .leftJoin('schools as s', 's.id', 'r.school_id')
+    .select([
+      'r.id',
+      'r.reference',
+      'r.hub_id',
+      'r.kind',
+      'r.status',
+      'r.urgency',
+      'r.complex',
+      'r.received_at',
+      'f.reference as family_reference',
+      's.id as school_id',
+      's.urn as school_urn',
+      's.name as school_name',
+      'r.consent_given',
+      'r.times_carried_over',
+      sql<number>`(select count(*)::int from request_children rc where rc.request_id = r.id)`.as(
+        'child_count',
+      ),
+    ])
+    .where(requestScope(principal));
+}
+
+export type SummaryRow = Awaited<ReturnType<ReturnType<typeof summaryQuery>['executeTakeFirstOrThrow']>>;
+
+export interface ListFilter {
+  /** Keyset: rows strictly after this (received_at desc, id desc). */
+  after: { receivedAt: Date; id: number } | null;
+  limit: number;
+  status?: string;
+  hubId?: number;
+  schoolId?: number;
+}
+
+/** Requests visible to the principal, newest first (received_at desc, id desc). */
+export async function listRequestRows(db: Conn, principal: Actor, filter: ListFilter): Promise<SummaryRow[]> {
+  let q = summaryQuery(db, principal);
+  if (filter.status !== undefined) q = q.where('r.status', '=', filter.status);
+  if (filter.hubId !== undefined) q = q.where('r.hub_id', '=', filter.hubId);
+  if (filter.schoolId !== undefined) q = q.where('r.school_id', '=', filter.schoolId);
+  if (filter.after !== null) {
+    const { receivedAt, id } = filter.after;
+    q = q.where(sql<boolean>`(r.received_at, r.id) < (${receivedAt}, ${id})`);
+  }
+  return q.orderBy('r.received_at', 'desc').orderBy('r.id', 'desc').limit(filter.limit).execute();
+}
+
+export async function findRequestRow(db: Conn, principal: Actor, id: number) {
+  return summaryQuery(db, principal)
+    .select([
+      'r.external_reference',
+      'r.review_due_at',
+      'r.consent_recorded_at',
+      'r.consent_recorded_by',
+      'r.referrer_name',
+      'r.referrer_organisation',
+      'r.referrer_email',
+      'r.attendance_from',
+      'r.attendance_to',
+    ])
+    .where('r.id', '=', id)
+    .executeTakeFirst();
+}
+
+export interface PlacementRow {
+  request_id: number;
+  sitting_id: number;
+  date: string;
+  starts_at: Date;
+  slot_minutes: number;
+  slot_count: number;
+  break_after_slot: number | null;
+  break_minutes: number;
+  status: string;
+  slot: number;
+  slots_used: number;
+  timezone: string;
+}
+
+/** Each request's latest agenda placement (by sitting date), for the given ids. */
+export async function findPlacements(db: Conn, requestIds: number[]): Promise<PlacementRow[]> {
+  if (requestIds.length === 0) return [];
+  return db
+    .selectFrom('agenda_item_requests as air')
+    .innerJoin('agenda_items as ai', 'ai.id', 'air.agenda_item_id')
+    .innerJoin('sittings as st', 'st.id', 'ai.sitting_id')
+    .innerJoin('hubs as h', 'h.id', 'st.hub_id')
+    .distinctOn('air.request_id')
+    .select([
+      'air.request_id',
+      'st.id as sitting_id',
+      'st.date',
+      'st.starts_at',
+      'st.slot_minutes',
+      'st.slot_count',
+      'st.break_after_slot',
+      'st.break_minutes',
+      'st.status',
+      'ai.slot',
+      'ai.slots_used',
+      'h.timezone',
+    ])
+    .where('air.request_id', 'in', requestIds)
+    .where('st.status', '<>', 'cancelled')
+    .orderBy('air.request_id')
+    .orderBy('st.date', 'desc')
+    .execute();
+}
+
+export async function findChildren(db: Conn, requestId: number) {
+  return db
+    .selectFrom('request_children as rc')
+    .innerJoin('children as c', 'c.id', 'rc.child_id')
+    .select(['c.date_of_birth'])
+    .where('rc.request_id', '=', requestId)
+    .orderBy('c.date_of_birth')
+    .orderBy('c.id')
+    .execute();
+}
+
+export async function findNeeds(db: Conn, requestId: number) {
+  return db
+    .selectFrom('request_needs as rn')
+    .innerJoin('needs as n', 'n.code', 'rn.need_code')
+    .select(['rn.need_code', 'n.label', 'rn.severity'])
+    .where('rn.request_id', '=', requestId)
+    .orderBy('rn.severity', 'desc')
+    .orderBy('rn.need_code')
+    .execute();
+}
+
+export async function findAllocation(db: Conn, requestId: number) {
+  return db
+    .selectFrom('allocations as a')
+    .innerJoin('agencies as ag', 'ag.id', 'a.agency_id')
+    .select(['a.agency_id', 'ag.name', 'a.decision', 'a.decided_at', 'a.review_due_on', 'a.closed_at'])
+    .where('a.request_id', '=', requestId)
+    .executeTakeFirst();
+}
+
+/** The request's proforma for its latest sitting, when one was asked for. */
+export async function findLatestProforma(db: Conn, requestId: number) {
+  return db
+    .selectFrom('proformas as p')
+    .innerJoin('sittings as st', 'st.id', 'p.sitting_id')
+    .select(['p.id', 'p.status', 'p.deadline_at', 'p.submitted_at'])
+    .where('p.request_id', '=', requestId)
+    .orderBy('st.date', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Ids and lookups the front door's input refers to, for validation before any write. */
+export async function findReferences(
+  db: Conn,
+  input: {
+    hubId: number;
+    schoolUrn?: number;
+    needCodes: string[];
+    locality: string;
+    familyReference: string;
+    externalReference?: string;
+  },
+) {
+  const [hub, school, needs, locality, family, external] = await Promise.all([
+    db.selectFrom('hubs').select(['id', 'timezone']).where('id', '=', input.hubId).executeTakeFirst(),
+    input.schoolUrn === undefined
+      ? Promise.resolve(undefined)
+      : db.selectFrom('schools').select('id').where('urn', '=', input.schoolUrn).executeTakeFirst(),
+    input.needCodes.length === 0
+      ? Promise.resolve([])
+      : db.selectFrom('needs').select('code').where('code', 'in', input.needCodes).execute(),
+    db.selectFrom('localities').select('code').where('code', '=', input.locality).executeTakeFirst(),
+    db
+      .selectFrom('families')
+      .select(['id', 'locality'])
+      .where('reference', '=', input.familyReference)
+      .executeTakeFirst(),
+    input.externalReference === undefined
+      ? Promise.resolve(undefined)
+      : db
+          .selectFrom('requests')
+          .select('reference')
+          .where('external_reference', '=', input.externalReference)
+          .executeTakeFirst(),
+  ]);
+  return {
+    hub: hub ?? null,
+    schoolId: school?.id ?? null,
+    needCodes: new Set(needs.map((n) => n.code)),
+    localityExists: locality !== undefined,
+    family: family ?? null,
+    externalReferenceUsedBy: external?.reference ?? null,
+  };
+}
+
+export async function insertFamily(db: Conn, reference: string, locality: string): Promise<number> {
+  const { id } = await db
+    .insertInto('families')
+    .values({ reference, locality })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
+export interface NewRequest {
+  hubId: number;
+  familyId: number;
+  schoolId: number | null;
+  kind: 'new' | 'review';
+  urgency: string;
+  complex: boolean;
+  consentGiven: boolean;
+  consentRecordedAt: string | null;
+  consentRecordedBy: string | null;
+  referrerName: string;
+  referrerOrganisation: string;
+  referrerEmail: string | null;
+  receivedAt: string;
+  reviewDueAt: string | null;
+  externalReference: string | null;
+  childDatesOfBirth: string[];
+  needs: { code: string; severity: number }[];
+}
+
+/**
+ * Inserts a request with its children and needs. Its reference is `<prefix><id, 5 digits>`
+ * (e.g. EH-2027-00123), known only once the identity is drawn: a placeholder is replaced.
+ */
+export async function insertRequest(
+  db: Conn,
+  row: NewRequest,
+  referencePrefix: string,
+  placeholder: string,
+): Promise<{ id: number; reference: string }> {
+  const children = await db
+    .insertInto('children')
+    .values(
+      row.childDatesOfBirth.map((dob) => ({
+        family_id: row.familyId,
+        school_id: row.schoolId,
+        date_of_birth: dob,
+      })),
+    )
+    .returning('id')
+    .execute();
+  const { id } = await db
+    .insertInto('requests')
+    .values({
+      reference: placeholder,
+      hub_id: row.hubId,
+      kind: row.kind,
+      family_id: row.familyId,
+      school_id: row.schoolId,
+      referrer_name: row.referrerName,
+      referrer_email: row.referrerEmail,
+      referrer_organisation: row.referrerOrganisation,
+      received_at: row.receivedAt,
+      urgency: row.urgency,
+      complex: row.complex,
+      consent_given: row.consentGiven,
+      consent_recorded_at: row.consentRecordedAt,
+      consent_recorded_by: row.consentRecordedBy,
+      review_due_at: row.reviewDueAt,
+      external_reference: row.externalReference,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const reference = `${referencePrefix}${String(id).padStart(5, '0')}`;
+  await db.updateTable('requests').set({ reference }).where('id', '=', id).execute();
+  await db
+    .insertInto('request_children')
+    .values(children.map((c) => ({ request_id: id, child_id: c.id })))
+    .execute();
+  await db
+    .insertInto('request_needs')
+    .values(row.needs.map((n) => ({ request_id: id, need_code: n.code, severity: n.severity })))
+    .execute();
+  return { id, reference };
+}
