@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../schema/database.ts';
@@ -6,6 +5,7 @@ import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.repository.ts';
 import { AppError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
+import { type Claim, messageIdFor, recordFor } from './outbox.policy.ts';
 import {
   claimRows,
   closeRows,
@@ -21,7 +21,6 @@ import {
   proformaLinkExpiry,
   recordSend,
   requeueFailed,
-  type SendRecord,
   submittedProformaIds,
 } from './outbox.repository.ts';
 import {
@@ -34,6 +33,8 @@ import {
 import type { EmailTransport, SendOutcome } from './transport.ts';
 
 type Db = Kysely<Database>;
+
+export { mailDomain, messageIdFor, nextAttemptAt, retryPolicy } from './outbox.policy.ts';
 
 /** One email to queue. Exactly one recipient; params per template (references, names of organisations, instants, URLs). */
 export interface EnqueueEmailInput<N extends EmailTemplateName = EmailTemplateName> {
@@ -81,20 +82,6 @@ const enqueueSchema = z
     message: 'must be after scheduledFor',
     path: ['giveUpAt'],
   });
-
-/** The domain of a From header value such as `Hub <hub@council.gov.uk>` (`localhost` when none). */
-export function mailDomain(mailFrom: string): string {
-  return /@([A-Za-z0-9.-]+)>?\s*$/.exec(mailFrom.trim())?.[1]?.toLowerCase() ?? 'localhost';
-}
-
-/**
- * The Message-ID of an outbox row, computed from its idempotency key (so known before the insert
- * and the same on every re-send): `<outbox-<24 hex of sha256(key)>@<domain of mailFrom>>`.
- */
-export function messageIdFor(idempotencyKey: string, mailFrom: string): string {
-  const digest = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24);
-  return `<outbox-${digest}@${mailDomain(mailFrom)}>`;
-}
 
 /**
  * Queues one email. Call it inside the transaction of the change that causes it, so both land or
@@ -170,23 +157,6 @@ export interface DispatchCounts {
   cancelled: number;
 }
 
-/** First retry after 1 minute, doubling, at most 1 hour apart; 10 attempts when no give-up time. */
-export const retryPolicy = { baseSeconds: 60, maxSeconds: 3600, maxAttemptsWithoutGiveUp: 10 } as const;
-
-/** When attempt `attempts` (1-based, just failed) should be followed by the next one, or null to give up. */
-export function nextAttemptAt(attempts: number, now: Date, giveUpAt: Date | null): Date | null {
-  const seconds = Math.min(retryPolicy.baseSeconds * 2 ** Math.max(0, attempts - 1), retryPolicy.maxSeconds);
-  const next = new Date(now.getTime() + seconds * 1000);
-  if (giveUpAt !== null) return next < giveUpAt ? next : null;
-  return attempts < retryPolicy.maxAttemptsWithoutGiveUp ? next : null;
-}
-
-interface Claim {
-  row: OutboxRow;
-  /** Re-sending after an unknown outcome: same Message-ID, no further unknown outcome allowed. */
-  resend: boolean;
-}
-
 /** The short claim transaction: cancels, gives up on, or claims each due row. */
 async function claimDue(db: Db, options: { now: Date; limit: number; leaseSeconds: number }) {
   const { now } = options;
@@ -247,45 +217,6 @@ async function claimDue(db: Db, options: { now: Date; limit: number; leaseSecond
     );
   });
   return { claims, counts, seen };
-}
-
-/** Turns a send outcome into the row's next state. */
-function recordFor(claim: Claim, outcome: SendOutcome, now: Date): SendRecord {
-  const { row } = claim;
-  switch (outcome.kind) {
-    case 'sent':
-      return { state: 'sent', sentAt: now };
-    case 'permanent':
-      return { state: 'failed', error: outcome.error, uncertain: false };
-    case 'transient': {
-      const next = nextAttemptAt(row.attempts, now, row.give_up_at);
-      return next === null
-        ? {
-            state: 'failed',
-            error: `Gave up after ${row.attempts} attempts: ${outcome.error}`,
-            uncertain: false,
-          }
-        : { state: 'pending', scheduledFor: next, error: outcome.error };
-    }
-    case 'uncertain': {
-      // uncertain_sends already counts an earlier unknown outcome (or this stuck row's claim).
-      if (row.uncertain_sends >= 1) {
-        return {
-          state: 'failed',
-          error: `Delivery uncertain twice; check with the recipient before retrying: ${outcome.error}`,
-          uncertain: true,
-        };
-      }
-      const next = nextAttemptAt(1, now, row.give_up_at);
-      return next === null
-        ? {
-            state: 'failed',
-            error: `Delivery uncertain and past its give-up time: ${outcome.error}`,
-            uncertain: true,
-          }
-        : { state: 'uncertain', scheduledFor: next, error: outcome.error };
-    }
-  }
 }
 
 /**
