@@ -5,6 +5,8 @@ import { registerEmailCommands } from './email.command.ts';
 import { registerImportCommands } from './import.command.ts';
 import { registerPlanCommands } from './plan.command.ts';
 import { registerSeedCommands } from './seed.command.ts';
+import { registerServeCommands } from './serve.command.ts';
+import { registerTokenCommands } from './token.command.ts';
 
 /*
  * The `hub` command. Each feature registers its subcommands from its own `*.command.ts` file;
@@ -25,5 +27,7 @@ registerEmailCommands(program);
 registerImportCommands(program);
 registerPlanCommands(program);
 registerSeedCommands(program);
+registerServeCommands(program);
+registerTokenCommands(program);
 
 await program.parseAsync(process.argv);
