@@ -63,10 +63,19 @@ export const flagLabels: Record<AgendaFlag, string> = {
 };
 
 export const reasonLabels: Record<DeferralReason, string> = {
-  'no-slot': 'No slot left: first in line next sitting',
+  'no-slot': 'No slot: to the next sitting',
   'consent-missing': 'Consent not recorded',
-  'proforma-missing': 'Proforma not received by the deadline',
+  'proforma-missing': 'Proforma not in by the deadline',
   'chair-deferred': 'Deferred by the chair',
+};
+
+/** Deferred requests are listed in this order: the chair's own decisions first, overflow last. */
+const REASON_ORDER: DeferralReason[] = ['chair-deferred', 'consent-missing', 'proforma-missing', 'no-slot'];
+const reasonShortLabels: Record<DeferralReason, string> = {
+  'chair-deferred': 'Deferred by the chair',
+  'consent-missing': 'Without consent',
+  'proforma-missing': 'Without proforma',
+  'no-slot': 'Without a slot',
 };
 
 const URGENCY_ORDER: Record<Urgency, number> = { high: 0, normal: 1, low: 2 };
@@ -131,13 +140,19 @@ export function renderAgendaHtml(view: AgendaView, now: Date): string {
   const first = view.slots[0];
   const last = view.slots.at(-1);
   const day = DateTime.fromISO(view.date, { zone });
-  const deferred = [...view.deferred].sort((a, b) => a.reason.localeCompare(b.reason) || byUrgency(a, b));
+  const deferred = [...view.deferred].sort(
+    (a, b) => REASON_ORDER.indexOf(a.reason) - REASON_ORDER.indexOf(b.reason) || byUrgency(a, b),
+  );
+  const deferredCounts = REASON_ORDER.flatMap((reason) => {
+    const count = deferred.filter((d) => d.reason === reason).length;
+    return count > 0 ? [{ label: reasonShortLabels[reason], count }] : [];
+  });
   return render('agenda/agenda.html.njk', {
     hubName: view.hubName,
     title: `${view.hubName}: agenda for ${day.toFormat('cccc d LLLL yyyy')}`,
     dateLabel: day.toFormat('cccc d LLLL yyyy'),
     timesLabel: first && last ? `${time(first.startsAt, zone)} to ${time(last.endsAt, zone)}` : '',
-    zoneLabel: `${zone.replace('_', ' ')} time (${day.set({ hour: 12 }).offsetNameShort ?? ''})`,
+    zoneLabel: `${zone.replace('_', ' ')} time (${day.set({ hour: 12 }).setLocale('en-GB').offsetNameShort ?? ''})`,
     slotsLabel: `${view.slots.length} slots of ${view.slotMinutes} minutes`,
     statusLabel:
       view.status === 'published' && view.publishedAt
@@ -151,6 +166,7 @@ export function renderAgendaHtml(view: AgendaView, now: Date): string {
     rows: agendaRows(view),
     itemCount: view.items.length,
     requestCount: view.items.reduce((n, i) => n + i.requests.length, 0),
+    deferredCounts,
     deferred: deferred.map((d) => ({
       ...requestRow(d),
       family: d.familyReference,
@@ -221,7 +237,7 @@ export function renderAgendaCsv(view: AgendaView): string {
       d.reason,
     ]);
   }
-  return lines.map((line) => line.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${lines.map((line) => line.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 export interface AgendaInvite {
