@@ -33,42 +33,29 @@ export async function findSitting(db: Conn, sittingId: number): Promise<SittingR
     .innerJoin('hubs as h', 'h.id', 's.hub_id')
     .select([
       's.id',
-      's.hub_id',
-      'h.name as hub_name',
+      's.hub_id as hubId',
+      'h.name as hubName',
       'h.timezone',
       's.date',
-      's.starts_at',
-      's.slot_count',
-      's.slot_minutes',
-      's.break_after_slot',
-      's.break_minutes',
+      's.starts_at as startsAt',
+      's.slot_count as slotCount',
+      's.slot_minutes as slotMinutes',
+      's.break_after_slot as breakAfterSlot',
+      's.break_minutes as breakMinutes',
       's.status',
-      's.published_at',
-      's.agenda_built_at',
-      'h.missing_proforma_policy',
-      'h.complex_slots',
-      'h.children_for_complex',
+      's.published_at as publishedAt',
+      's.agenda_built_at as agendaBuiltAt',
+      'h.missing_proforma_policy as missingProformaPolicy',
+      'h.complex_slots as complexSlots',
+      'h.children_for_complex as childrenForComplex',
     ])
     .where('s.id', '=', sittingId)
     .executeTakeFirst();
   if (!row) return null;
   return {
-    id: row.id,
-    hubId: row.hub_id,
-    hubName: row.hub_name,
-    timezone: row.timezone,
+    ...row,
     date: calendarDay(row.date),
-    startsAt: row.starts_at,
-    slotCount: row.slot_count,
-    slotMinutes: row.slot_minutes,
-    breakAfterSlot: row.break_after_slot,
-    breakMinutes: row.break_minutes,
-    status: row.status,
-    publishedAt: row.published_at,
-    agendaBuiltAt: row.agenda_built_at,
-    missingProformaPolicy: row.missing_proforma_policy === 'defer' ? 'defer' : 'flag',
-    complexSlots: row.complex_slots,
-    childrenForComplex: row.children_for_complex,
+    missingProformaPolicy: row.missingProformaPolicy === 'defer' ? 'defer' : 'flag',
   };
 }
 
@@ -117,20 +104,20 @@ export async function findCandidates(db: Conn, sitting: SittingRow): Promise<Can
     .select((eb) => [
       'r.id',
       'r.reference',
-      'r.family_id',
-      'f.reference as family_reference',
-      'r.school_id',
+      'r.family_id as familyId',
+      'f.reference as familyReference',
+      'r.school_id as schoolId',
       'r.kind',
       'r.urgency',
-      'r.received_at',
-      'r.consent_given',
+      'r.received_at as receivedAt',
+      'r.consent_given as consentGiven',
       'r.complex',
-      'r.times_carried_over',
-      'r.review_due_at',
-      'r.attendance_from',
-      'r.attendance_to',
-      'p.status as proforma_status',
-      'p.deadline_at as proforma_deadline_at',
+      'r.times_carried_over as timesCarriedOver',
+      'r.review_due_at as reviewDueAt',
+      'r.attendance_from as attendanceFrom',
+      'r.attendance_to as attendanceTo',
+      'p.status as proformaStatus',
+      'p.deadline_at as proformaDeadlineAt',
       eb
         .selectFrom('request_children as rc')
         .whereRef('rc.request_id', '=', 'r.id')
@@ -169,23 +156,10 @@ export async function findCandidates(db: Conn, sitting: SittingRow): Promise<Can
     .orderBy('r.id')
     .execute();
   return rows.map((r) => ({
-    id: r.id,
-    reference: r.reference,
-    familyId: r.family_id,
-    familyReference: r.family_reference,
-    schoolId: r.school_id,
+    ...r,
     kind: r.kind as RequestKind,
     urgency: r.urgency as Urgency,
-    receivedAt: r.received_at,
-    consentGiven: r.consent_given,
-    complex: r.complex,
-    timesCarriedOver: r.times_carried_over,
-    reviewDueAt: r.review_due_at,
-    attendanceFrom: r.attendance_from,
-    attendanceTo: r.attendance_to,
     children: Number(r.children ?? 0),
-    proformaStatus: r.proforma_status,
-    proformaDeadlineAt: r.proforma_deadline_at,
   }));
 }
 
@@ -427,12 +401,12 @@ export async function findRequestDetails(db: Conn, ids: number[]): Promise<Map<n
       'r.reference',
       'r.kind',
       'r.urgency',
-      'f.reference as family_reference',
-      's.name as school_name',
-      's.urn as school_urn',
-      's.safeguarding_lead_emails',
-      'r.attendance_from',
-      'r.attendance_to',
+      'f.reference as familyReference',
+      's.name as schoolName',
+      's.urn as schoolUrn',
+      's.safeguarding_lead_emails as schoolEmails',
+      'r.attendance_from as attendanceFrom',
+      'r.attendance_to as attendanceTo',
     ])
     .where('r.id', 'in', ids)
     .execute();
@@ -440,16 +414,10 @@ export async function findRequestDetails(db: Conn, ids: number[]): Promise<Map<n
     rows.map((r) => [
       r.id,
       {
-        id: r.id,
-        reference: r.reference,
+        ...r,
         kind: r.kind as RequestKind,
         urgency: r.urgency as Urgency,
-        familyReference: r.family_reference,
-        schoolName: r.school_name,
-        schoolUrn: r.school_urn,
-        schoolEmails: r.safeguarding_lead_emails ?? [],
-        attendanceFrom: r.attendance_from,
-        attendanceTo: r.attendance_to,
+        schoolEmails: r.schoolEmails ?? [],
       },
     ]),
   );

@@ -1,4 +1,7 @@
 import { DateTime } from 'luxon';
+import { Board, type SlotGrid, slotRangeValid } from './agenda-board.ts';
+
+export { type SlotGrid, slotRangeValid } from './agenda-board.ts';
 
 /*
  * The agenda builder: pure, no clock, no IO. Candidates in, one sitting's agenda out.
@@ -171,19 +174,6 @@ export function familyPriority(priorities: AgendaPriority[]): AgendaPriority {
     }),
     first,
   );
-}
-
-/** The slots of a sitting, with the break: what placement and the chair's edits must respect. */
-export interface SlotGrid {
-  slots: number;
-  breakAfterSlot: number | null;
-}
-
-/** Whether an item of `size` slots may start at `slot`: inside the sitting and not across the break. */
-export function slotRangeValid(grid: SlotGrid, slot: number, size: number): boolean {
-  if (!Number.isInteger(slot) || slot < 0 || slot + size > grid.slots) return false;
-  const k = grid.breakAfterSlot;
-  return k === null || slot >= k || slot + size <= k;
 }
 
 /**
@@ -405,71 +395,4 @@ function millis(iso: string): number {
 function rangeHits(cells: Set<number>, slot: number, size: number): boolean {
   for (let c = slot; c < slot + size; c++) if (cells.has(c)) return true;
   return false;
-}
-
-/** The sitting's slots while placing: which family holds each slot. */
-class Board {
-  private readonly cells: Array<FamilyItem | null>;
-
-  constructor(
-    private readonly grid: SlotGrid,
-    private readonly complexSlots: number,
-  ) {
-    this.cells = Array.from({ length: grid.slots }, () => null);
-  }
-
-  fits(slot: number, size: number): boolean {
-    if (!slotRangeValid(this.grid, slot, size)) return false;
-    for (let c = slot; c < slot + size; c++) if (this.cells[c] !== null) return false;
-    return true;
-  }
-
-  occupy(family: FamilyItem, slot: number): void {
-    for (let c = slot; c < slot + family.size; c++) this.cells[c] = family;
-    family.slot = slot;
-  }
-
-  /** Whether `family` can start at `slot` and every item of `rest` still fit afterwards. */
-  canPlace(family: FamilyItem, slot: number, rest: FamilyItem[]): boolean {
-    if (!this.fits(slot, family.size)) return false;
-    for (let c = slot; c < slot + family.size; c++) this.cells[c] = family;
-    const ok = this.feasible(rest);
-    for (let c = slot; c < slot + family.size; c++) this.cells[c] = null;
-    return ok;
-  }
-
-  feasibleWith(admitted: FamilyItem[], family: FamilyItem): boolean {
-    admitted.push(family);
-    const ok = this.feasible(admitted);
-    admitted.pop();
-    return ok;
-  }
-
-  /**
-   * Whether `items` (sizes 1 and `complexSlots` only) can all be placed in the free slots. Exact:
-   * at most sum(floor(run / c)) big items fit in the free runs, and once they are in, single slots
-   * fit anywhere that is left.
-   */
-  private feasible(items: FamilyItem[]): boolean {
-    const c = this.complexSlots;
-    let big = 0;
-    let total = 0;
-    for (const item of items) {
-      total += item.size;
-      if (item.size > 1) big++;
-    }
-    let free = 0;
-    let bigRoom = 0;
-    let run = 0;
-    for (let cell = 0; cell <= this.grid.slots; cell++) {
-      const boundary = cell === this.grid.slots || cell === this.grid.breakAfterSlot;
-      if (boundary || this.cells[cell] !== null) {
-        free += run;
-        bigRoom += c > 1 ? Math.floor(run / c) : run;
-        run = 0;
-      }
-      if (cell < this.grid.slots && this.cells[cell] === null) run++;
-    }
-    return total <= free && big <= bigRoom;
-  }
 }
