@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database, SittingsTable } from '../../schema/database.ts';
+import { dateText } from '../hubs/hub.repository.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -41,7 +42,7 @@ function toStored(row: Selectable<SittingsTable>): StoredSitting {
   return {
     id: row.id,
     hubId: row.hub_id,
-    date: row.date,
+    date: dateText(row.date),
     startsAt: row.starts_at,
     endsAt: row.ends_at,
     slotCount: row.slot_count,
@@ -49,7 +50,7 @@ function toStored(row: Selectable<SittingsTable>): StoredSitting {
     breakAfterSlot: row.break_after_slot,
     breakMinutes: row.break_minutes,
     status: row.status as SittingStatus,
-    movedFrom: row.moved_from,
+    movedFrom: row.moved_from === null ? null : dateText(row.moved_from),
     statusReason: row.status_reason,
     agendaBuiltAt: row.agenda_built_at,
     publishedAt: row.published_at,

@@ -81,7 +81,7 @@ const rawDateOf = (s: { date: string; movedFrom: string | null }): string => s.m
  * are moved or cancelled; published, held and past ones are kept as they are, and the plan does not
  * add a second sitting for a rule date they already cover. A stored planned sitting keeps its id
  * (and so its agenda) when it moves: matched first by date, then by rule date, then to the nearest
- * new date within a week.
+ * new date within a week; a published or held sitting stands in for a new date within a week of it.
  */
 export function reconcileSittings(
   hub: HubRecord,
@@ -98,8 +98,8 @@ export function reconcileSittings(
   let unchanged = 0;
 
   const wanted: SittingShape[] = [];
-  for (const sitting of plan.sittings) {
-    if (Date.parse(sitting.startsAt) <= now.getTime()) continue;
+  const wantedAll = plan.sittings.filter((s) => Date.parse(s.startsAt) > now.getTime());
+  for (const sitting of wantedAll) {
     if (fixedDates.has(sitting.date) || fixedDates.has(rawDateOf(sitting))) unchanged += 1;
     else wanted.push(shapeOf(hub, sitting));
   }
@@ -117,18 +117,29 @@ export function reconcileSittings(
     const stored = occupied.get(shape.date);
     if (stored && free.has(stored)) place(stored, shape);
   }
-  // 2. same rule date, then 3. nearest free date within 7 days, chronologically. A target held by a
-  // cancelled row is left to step 4, which revives or respects it.
+  // 2. same rule date. A target date held by a cancelled row is left to step 5 (revive or respect).
   const open = () => wanted.filter((s) => !placed.has(s) && !occupied.has(s.date));
   for (const shape of open()) {
     const stored = [...free].find((s) => rawDateOf(s) === rawDateOf(shape));
     if (stored) place(stored, shape);
   }
+  // 3. A published or held sitting the new rule no longer gives stands in for the new date nearest
+  // to it (within a week): that period's meeting is fixed, so no second one is added beside it.
+  const covered = new Set(wantedAll.map((s) => s.date));
+  for (const stored of fixed) {
+    if (stored.status === 'cancelled' || covered.has(stored.date) || covered.has(rawDateOf(stored))) continue;
+    const near = open().find((s) => Math.abs(toEpochDay(s.date) - toEpochDay(stored.date)) <= 7);
+    if (near) {
+      placed.add(near);
+      unchanged += 1;
+    }
+  }
+  // 4. A planned sitting moves to the first new date within a week of it (keeping its id and agenda).
   for (const shape of open()) {
     const stored = [...free].find((s) => Math.abs(toEpochDay(s.date) - toEpochDay(shape.date)) <= 7);
     if (stored) place(stored, shape);
   }
-  // 4. what is still wanted is created, or revived when the planner itself had cancelled it.
+  // 5. what is still wanted is created, or revived when the planner itself had cancelled it.
   for (const shape of wanted) {
     if (placed.has(shape)) continue;
     const stored = occupied.get(shape.date);
@@ -137,7 +148,7 @@ export function reconcileSittings(
       changes.push({ kind: 'revive', sittingId: stored.id, shape });
     } else unchanged += 1; // cancelled by a person: their decision stands
   }
-  // 5. planned sittings the rule no longer gives are cancelled, with the plan's reason if it has one.
+  // 6. planned sittings the rule no longer gives are cancelled, with the plan's reason if it has one.
   for (const stored of free) {
     const skip = plan.skipped.find((s) => s.date === rawDateOf(stored));
     const why = skip ? skip.reason : "no longer a date of the hub's rule";

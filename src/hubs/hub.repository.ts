@@ -6,6 +6,14 @@ import { AppError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * A `date` column as 'YYYY-MM-DD'. The client configures both engines to return text, but an
+ * in-memory PGlite (tests) currently hands back a Date at UTC midnight; accept both.
+ */
+export function dateText(value: string | Date): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : value;
+}
 type HubRow = Selectable<HubsTable>;
 
 /** A stored hub: its id, the schedule the planner works on, and the settings other features use. */
@@ -41,8 +49,8 @@ export async function listClosures(db: Db, hubId: number): Promise<ClosureRecord
   return rows.map((r) => ({
     id: r.id,
     hubId: r.hub_id,
-    startsOn: r.starts_on,
-    endsOn: r.ends_on,
+    startsOn: dateText(r.starts_on),
+    endsOn: dateText(r.ends_on),
     reason: r.reason,
   }));
 }
@@ -58,7 +66,7 @@ export function toHubSchedule(row: HubRow, closures: readonly Closure[]): HubSch
       name: row.name,
       timezone: row.timezone,
       rrule: row.rrule,
-      firstSitting: row.first_sitting,
+      firstSitting: dateText(row.first_sitting),
       startTime: row.start_time,
       slotMinutes: row.slot_minutes,
       slotsPerSitting: row.slots_per_sitting,
