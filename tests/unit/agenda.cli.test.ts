@@ -49,7 +49,7 @@ const input = {
   ],
 };
 
-describe('hub agenda --input', { timeout: 30_000 }, () => {
+describe('hub agenda --input', { timeout: 60_000 }, () => {
   it('prints the agenda as JSON in the shape of the issue', async () => {
     const result = await runHub(['agenda', '--input', file('ok.json', input), '--json']);
     expect(result.stderr).toBe('');
