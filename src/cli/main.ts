@@ -1,12 +1,14 @@
 import { Command } from 'commander';
 import { registerAgendaCommands } from './agenda.command.ts';
 import { registerDbCommands } from './db.command.ts';
+import { registerDemoCommands } from './demo.command.ts';
 import { registerEmailCommands } from './email.command.ts';
 import { registerImportCommands } from './import.command.ts';
 import { registerPlanCommands } from './plan.command.ts';
 import { registerSeedCommands } from './seed.command.ts';
 import { registerServeCommands } from './serve.command.ts';
 import { registerTokenCommands } from './token.command.ts';
+import { registerWorkerCommands } from './worker.command.ts';
 
 /*
  * The `hub` command. Each feature registers its subcommands from its own `*.command.ts` file;
@@ -23,11 +25,13 @@ const program = new Command('hub')
 
 registerAgendaCommands(program);
 registerDbCommands(program);
+registerDemoCommands(program);
 registerEmailCommands(program);
 registerImportCommands(program);
 registerPlanCommands(program);
 registerSeedCommands(program);
 registerServeCommands(program);
 registerTokenCommands(program);
+registerWorkerCommands(program);
 
 await program.parseAsync(process.argv);

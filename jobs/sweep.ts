@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { sweep } from '../src/cycle/cycle.service.ts';
+import type { JobDefinition } from '../src/queue/job.ts';
+
+const payload = z.strictObject({ v: z.literal(1) });
+
+/**
+ * The fixed-interval sweeper: turns due rows in PostgreSQL into jobs. Job ids carry the task id and
+ * attempt, so a job already queued is not queued twice; a wiped Redis is refilled on the next pass.
+ */
+export const sweepJob: JobDefinition<z.output<typeof payload>> = {
+  name: 'sweep',
+  queue: 'tasks',
+  payload,
+  process: async (ctx) => {
+    const now = ctx.now();
+    const { due, emailsDue } = await sweep(ctx.db, now);
+    for (const task of due) {
+      await ctx.enqueue({
+        name: task.kind,
+        payload: { v: 1, taskId: task.id },
+        jobId: `${task.kind}-${task.id}-${task.attempts}`,
+      });
+    }
+    // One dispatcher pass per quarter minute at most; it sends everything due.
+    if (emailsDue > 0)
+      await ctx.enqueue({
+        name: 'send-email',
+        payload: { v: 1 },
+        jobId: `send-email-${Math.floor(now.getTime() / 15_000)}`,
+      });
+    return { tasks: due.length, emailsDue };
+  },
+};
