@@ -116,7 +116,8 @@ function ruleFor(rule: string, firstSitting: string): RRuleInstance {
   const key = `${firstSitting}|${rule}`;
   let built = ruleCache.get(key);
   if (!built) {
-    built = new RRule({ ...RRule.parseString(rule), dtstart: floating(firstSitting), tzid: null });
+    // noCache: rrule.js would otherwise keep every between() result for the life of the process.
+    built = new RRule({ ...RRule.parseString(rule), dtstart: floating(firstSitting), tzid: null }, true);
     if (ruleCache.size >= 1000) ruleCache.clear();
     ruleCache.set(key, built);
   }
