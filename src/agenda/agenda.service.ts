@@ -239,7 +239,10 @@ export async function buildAndStoreAgenda(
 export async function lockedSitting(trx: Transaction<Database>, sittingId: number): Promise<repo.SittingRow> {
   const found = await repo.findSitting(trx, sittingId);
   if (!found)
-    throw new AppError('not-found', `No sitting ${sittingId}. List sittings with \`hub sittings\`.`);
+    throw new AppError(
+      'not-found',
+      `No sitting ${sittingId}: check the id (\`hub plan --hub <id> --json\` lists them).`,
+    );
   await repo.lockHub(trx, found.hubId);
   const sitting = (await repo.findSitting(trx, sittingId))!;
   if (sitting.status === 'held' || sitting.status === 'cancelled') {
@@ -327,7 +330,10 @@ function storedComparable(
 export async function getAgendaView(db: repo.Conn, sittingId: number): Promise<AgendaView> {
   const sitting = await repo.findSitting(db, sittingId);
   if (!sitting)
-    throw new AppError('not-found', `No sitting ${sittingId}. List sittings with \`hub sittings\`.`);
+    throw new AppError(
+      'not-found',
+      `No sitting ${sittingId}: check the id (\`hub plan --hub <id> --json\` lists them).`,
+    );
   const [items, deferrals] = await Promise.all([
     repo.findItems(db, sittingId),
     repo.findDeferrals(db, sittingId),
