@@ -77,6 +77,18 @@ describe('buildAgenda', () => {
     expect(summer.items[0]?.startsAt).toBe('2027-06-16T09:30:00+01:00');
   });
 
+  it('keeps slots 30 elapsed minutes apart across a clock change (the hour that does not exist is skipped)', () => {
+    const agenda = buildAgenda(
+      input([request('A', { receivedAt: '2027-01-01T00:00:00Z' }), request('B')], {
+        startsAt: '2027-03-28T00:30:00Z',
+      }),
+    );
+    expect(agenda.items.map((i) => [i.startsAt, i.endsAt])).toEqual([
+      ['2027-03-28T00:30:00+00:00', '2027-03-28T02:00:00+01:00'],
+      ['2027-03-28T02:00:00+01:00', '2027-03-28T02:30:00+01:00'],
+    ]);
+  });
+
   describe('whole family', () => {
     it('hears siblings at different schools as one item', () => {
       const agenda = buildAgenda(
