@@ -15,12 +15,22 @@ export const sweepJob: JobDefinition<z.output<typeof payload>> = {
   process: async (ctx) => {
     const now = ctx.now();
     const { due, emailsDue } = await sweep(ctx.db, now);
+    let failed = 0;
     for (const task of due) {
-      await ctx.enqueue({
-        name: task.kind,
-        payload: { v: 1, taskId: task.id },
-        jobId: `${task.kind}-${task.id}-${task.attempts}`,
-      });
+      // One task that cannot be queued must not stop the others from being queued.
+      try {
+        await ctx.enqueue({
+          name: task.kind,
+          payload: { v: 1, taskId: task.id },
+          jobId: `${task.kind}-${task.id}-${task.attempts}`,
+        });
+      } catch (error) {
+        failed++;
+        ctx.log.error(
+          { task: task.kind, taskId: task.id, err: (error as Error).message },
+          'could not queue task',
+        );
+      }
     }
     // One dispatcher pass per quarter minute at most; it sends everything due.
     if (emailsDue > 0)
@@ -29,6 +39,6 @@ export const sweepJob: JobDefinition<z.output<typeof payload>> = {
         payload: { v: 1 },
         jobId: `send-email-${Math.floor(now.getTime() / 15_000)}`,
       });
-    return { tasks: due.length, emailsDue };
+    return { tasks: due.length, notQueued: failed, emailsDue };
   },
 };

@@ -187,6 +187,9 @@ describe('a fortnight on PostgreSQL, Redis and SMTP', () => {
     expect(byState.pending ?? 0).toBe(0);
     expect(byState.failed ?? 0).toBe(0);
     expect(smtp.received.length).toBe(byState.sent);
+    console.log(
+      `fortnight: ${smtp.received.length} emails received (${requests.length} proforma requests, ${reminders.length} reminders, ${escalations.length} escalations for 17 March); ${submittedAt.size} proformas submitted, ${missing.length} escalated`,
+    );
     // No child's name or date of birth in any email.
     const dobs = (await handle.db.selectFrom('children').select('date_of_birth').execute()).map(
       (c) => c.date_of_birth,
