@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planAndStoreSittings } from '../../src/calendar/sitting.service.ts';
 import type { DbHandle } from '../../src/db/client.ts';
@@ -10,6 +11,20 @@ import {
   updateHubSchedule,
 } from '../../src/hubs/hub.repository.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
+
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['scripts/hub.mjs', ...args],
+      { env, timeout: 100_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 let hubCounter = 0;
 const schedule = (overrides: Record<string, unknown> = {}): HubSchedule =>
@@ -263,6 +278,32 @@ describe.each(engines)('stored sittings on %s', (engine) => {
     expect(a.created + b.created).toBe(13);
     expect(await rows(hubId)).toHaveLength(13);
   });
+
+  it("`hub plan --hub ID` prints the stored hub's plan; `--store` persists it once", async (context) => {
+    if (engine !== 'postgres') context.skip(); // the CLI reaches the database through DATABASE_URL
+    const hubId = await insertHub(handle.db, schedule({ firstSitting: '2027-01-06' }));
+    const env = { ...process.env, DATABASE_URL: (handle as DbHandle & { url: string }).url };
+    const dry = await cli(
+      ['plan', '--hub', String(hubId), '--from', '2027-03-01', '--to', '2027-04-30', '--json'],
+      env,
+    );
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout).sittings.map((s: { date: string }) => s.date)).toEqual([
+      '2027-03-03',
+      '2027-03-17',
+      '2027-03-31',
+      '2027-04-14',
+      '2027-04-28',
+    ]);
+    expect(await rows(hubId)).toEqual([]); // a dry run writes nothing
+    const stored = await cli(['plan', '--hub', String(hubId), '--store', '--json'], env);
+    expect(stored.code).toBe(0);
+    const first = JSON.parse(stored.stdout);
+    expect(first.created).toBeGreaterThan(0);
+    expect(await rows(hubId)).toHaveLength(first.created);
+    const again = JSON.parse((await cli(['plan', '--hub', String(hubId), '--store', '--json'], env)).stdout);
+    expect(again).toMatchObject({ created: 0, moved: 0, cancelled: 0, unchanged: first.created });
+  }, 120_000);
 
   it('refuses an unknown hub and a silly horizon', async () => {
     await expect(planAndStoreSittings(handle.db, 999_999, { now: new Date() })).rejects.toMatchObject({
