@@ -170,12 +170,30 @@ export const buildAgendaWork: TaskWork = async (task, ctx) => {
   };
 };
 
-/** chase-proformas: reminders for what is still missing, escalations past the deadline. */
+/**
+ * chase-proformas: reminders for what is still missing, escalations past the deadline. A hub whose
+ * policy defers requests without a proforma has those sittings' draft agendas rebuilt at once, so
+ * the missing ones move to the next sitting (a published agenda stays frozen).
+ */
 export const chaseProformasWork: TaskWork = async (_task, ctx) => {
   const summary = await chaseProformas(ctx.db, { now: ctx.now(), config: ctx.config, actor: workerActor });
+  let rebuilt = 0;
+  for (const sittingId of summary.escalatedSittings) {
+    const sitting = await ctx.db
+      .selectFrom('sittings')
+      .select(['hub_id', 'status'])
+      .where('id', '=', sittingId)
+      .executeTakeFirst();
+    if (!sitting || sitting.status !== 'planned') continue;
+    const hub = await getHub(ctx.db, sitting.hub_id);
+    if (hub.missingProformaPolicy !== 'defer') continue;
+    await buildAndStoreAgenda(ctx.db, sittingId, { now: ctx.now(), actor: workerActor });
+    rebuilt++;
+  }
   return {
     remindersQueued: summary.remindersQueued,
     escalations: summary.escalations,
     missing: summary.missing.length,
+    rebuilt,
   };
 };

@@ -40,7 +40,9 @@ export function openPostgres(url: string, options: { max?: number } = {}): DbHan
 /** Opens embedded PGlite in `dir`, or in memory when `dir` is null. */
 export function openPglite(dir: string | null): DbHandle {
   if (dir !== null) mkdirSync(dir, { recursive: true });
-  const client = new PGlite(dir ?? undefined, {
+  // Options go in the one-argument form: PGlite reads a second argument only when the first is a path.
+  const client = new PGlite({
+    ...(dir === null ? {} : { dataDir: dir }),
     parsers: {
       [pgliteTypes.DATE]: (value: string) => value,
       [pgliteTypes.INT8]: (value: string) => Number(value),

@@ -168,6 +168,8 @@ export interface ChaseSummary {
   /** Requests whose proforma was still missing at the deadline (their agenda items are flagged). */
   missing: string[];
   waiting: number;
+  /** Sittings whose deadline passed in this run with proformas missing. */
+  escalatedSittings: number[];
 }
 
 /**
@@ -178,7 +180,13 @@ export interface ChaseSummary {
  */
 export async function chaseProformas(db: Db, ctx: ProformaContext): Promise<ChaseSummary> {
   const outstanding = await findOutstandingProformas(db, ctx.now);
-  const summary: ChaseSummary = { remindersQueued: 0, escalations: 0, missing: [], waiting: 0 };
+  const summary: ChaseSummary = {
+    remindersQueued: 0,
+    escalations: 0,
+    missing: [],
+    waiting: 0,
+    escalatedSittings: [],
+  };
   if (outstanding.length === 0) return summary;
   const sittings = await db
     .selectFrom('sittings')
@@ -304,6 +312,7 @@ export async function chaseProformas(db: Db, ctx: ProformaContext): Promise<Chas
       );
       const flagged = await flagAgendaItems(trx, sittingId, requestIds, 'proforma-missing');
       summary.missing.push(...missing.map((m) => m.requestReference));
+      summary.escalatedSittings.push(sittingId);
       await writeAudit(trx, ctx.actor, {
         action: 'proforma.escalated',
         entity: 'sitting',
