@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../schema/database.ts';
 
 /*
@@ -21,7 +21,7 @@ export async function listHubRows(db: Conn, page: Page) {
       'name',
       'timezone',
       'rrule',
-      'first_sitting',
+      sql<string>`first_sitting::text`.as('first_sitting'),
       'start_time',
       'slot_minutes',
       'slots_per_sitting',

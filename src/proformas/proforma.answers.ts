@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { validDateTime } from '../requests/request.schemas.ts';
 
 /*
  * The proforma's answers, in sections that follow the council's EHA principles: consent gained
@@ -111,14 +112,18 @@ export function proformaFormSchema(mode: 'draft' | 'submit', today: string) {
       const dateParts = [v['consentGainedOn-day'], v['consentGainedOn-month'], v['consentGainedOn-year']];
       if (dateParts.some((p) => !blank(p))) {
         const [d, m, y] = dateParts.map((p) => Number(p ?? 'x'));
-        const date = DateTime.fromObject({ year: y ?? 0, month: m ?? 0, day: d ?? 0 }, { zone: 'UTC' });
-        if (![d, m, y].every((n) => Number.isInteger(n)) || !(y && y >= 1995 && y < 10000) || !date.isValid)
+        const make = () => DateTime.fromObject({ year: y ?? 0, month: m ?? 0, day: d ?? 0 }, { zone: 'UTC' });
+        if (
+          ![d, m, y].every((n) => Number.isInteger(n)) ||
+          !(y && y >= 1995 && y < 10000) ||
+          !validDateTime(make)
+        )
           ctx.addIssue({
             code: 'custom',
             path: ['consentGainedOn-day'],
             message: 'Consent date must be a real date, like 27 3 2027',
           });
-        else if ((date.toISODate() as string) > today)
+        else if ((make().toISODate() as string) > today)
           ctx.addIssue({
             code: 'custom',
             path: ['consentGainedOn-day'],

@@ -4,6 +4,7 @@ import type { Actor } from '../actor.ts';
 import { requestScope } from '../requests/request.repository.ts';
 
 /*
+ * Dates are selected as `::text` ('YYYY-MM-DD' on both engines).
  * The only Kysely code of the proforma form. A proforma is opened either by an emailed link (the
  * SHA-256 of its token matches an unexpired `proforma_links` row) or by a signed-in principal whose
  * scope covers its request.
@@ -37,7 +38,7 @@ function viewQuery(db: Conn) {
       'h.name as hub_name',
       'h.timezone',
       'st.id as sitting_id',
-      'st.date',
+      sql<string>`st.date::text`.as('date'),
       'st.starts_at',
       'st.slot_minutes',
       'st.slot_count',

@@ -3,6 +3,9 @@ import type { Database } from '../../schema/database.ts';
 import type { Actor } from '../actor.ts';
 
 /*
+ * `date` columns are selected as `::text` so they read as 'YYYY-MM-DD' on both engines whatever the
+ * driver's parsers do (in-memory PGlite currently ignores them).
+ *
  * The only Kysely code for requests as the web and the API read and create them. Every read takes
  * the principal and filters by its scope in SQL, so "not yours" and "does not exist" are the same
  * empty result: a school sees its own school's requests, an agency the requests allocated to it.
@@ -125,7 +128,7 @@ export async function findPlacements(db: Conn, requestIds: number[]): Promise<Pl
     .select([
       'air.request_id',
       'st.id as sitting_id',
-      'st.date',
+      sql<string>`st.date::text`.as('date'),
       'st.starts_at',
       'st.slot_minutes',
       'st.slot_count',
@@ -147,7 +150,7 @@ export async function findChildren(db: Conn, requestId: number) {
   return db
     .selectFrom('request_children as rc')
     .innerJoin('children as c', 'c.id', 'rc.child_id')
-    .select(['c.date_of_birth'])
+    .select(sql<string>`c.date_of_birth::text`.as('date_of_birth'))
     .where('rc.request_id', '=', requestId)
     .orderBy('c.date_of_birth')
     .orderBy('c.id')
@@ -169,7 +172,14 @@ export async function findAllocation(db: Conn, requestId: number) {
   return db
     .selectFrom('allocations as a')
     .innerJoin('agencies as ag', 'ag.id', 'a.agency_id')
-    .select(['a.agency_id', 'ag.name', 'a.decision', 'a.decided_at', 'a.review_due_on', 'a.closed_at'])
+    .select([
+      'a.agency_id',
+      'ag.name',
+      'a.decision',
+      'a.decided_at',
+      sql<string>`a.review_due_on::text`.as('review_due_on'),
+      'a.closed_at',
+    ])
     .where('a.request_id', '=', requestId)
     .executeTakeFirst();
 }

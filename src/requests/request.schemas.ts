@@ -8,6 +8,15 @@ import { z } from 'zod';
  * is a reference, a child a date of birth.
  */
 
+/** Whether luxon builds a valid DateTime (false rather than a throw when Settings.throwOnInvalid is on). */
+export function validDateTime(make: () => DateTime): boolean {
+  try {
+    return make().isValid;
+  } catch {
+    return false;
+  }
+}
+
 const reference = z
   .string()
   .trim()
@@ -17,13 +26,16 @@ const code = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lower-case code su
 /** An instant with an explicit offset or Z, normalised to UTC ISO. */
 export const instantString = z
   .string()
-  .refine((s) => /(Z|[+-]\d{2}:?\d{2})$/.test(s) && DateTime.fromISO(s, { setZone: true }).isValid, {
-    message: 'must be a date and time with a zone, e.g. 2027-03-01T10:00:00Z',
-  })
+  .refine(
+    (s) => /(Z|[+-]\d{2}:?\d{2})$/.test(s) && validDateTime(() => DateTime.fromISO(s, { setZone: true })),
+    {
+      message: 'must be a date and time with a zone, e.g. 2027-03-01T10:00:00Z',
+    },
+  )
   .transform((s) => DateTime.fromISO(s, { setZone: true }).toUTC().toISO() as string);
 export const localDateString = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s, { zone: 'UTC' }).isValid, {
+  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && validDateTime(() => DateTime.fromISO(s, { zone: 'UTC' })), {
     message: 'must be a date written YYYY-MM-DD',
   });
 const text = (max: number) =>
