@@ -4,36 +4,31 @@ import { type FlowProblem, solveMinCostFlow } from './min-cost-flow.ts';
 
 /*
  * The batch assignment behind the matching proposal, solved exactly. The objective is
- * lexicographic:
+ * lexicographic, each step among the optima of the one before:
  *
- *   1. the most requests assigned,
- *   2. among those, the highest total score,
- *   3. among those, the id tie-break below.
+ *   1. the most requests assigned;
+ *   2. the highest total score;
+ *   3. ties by id, first for requests: minimise the sum over unassigned requests of
+ *      (requests - position), so of equally scored requests competing for a last place the
+ *      lower id wins;
+ *   4. then for agencies: minimise the sum over assigned pairs of agency position * (requests -
+ *      request position), so lower-id requests get the lower-id agencies among equals and a
+ *      request with two equally good agencies gets the lower id.
  *
- * Two exact methods give the same optimum: for a single sitting, successive shortest paths with
- * lexicographic costs (assignment-shortest-paths.ts); for large batches the pipeline below:
+ * Positions are in id order (0 = lowest id). Ties that remain after step 4 (rare) are settled by
+ * the fixed order the solver works in, so the result is a function of the input alone.
  *
- *   1. the most requests assigned (a maximum b-matching: Dinic's max flow),
- *   2. among those, the highest total score (min-cost flow with that cardinality forced),
- *   3. among those, the id tie-break below (min-cost flow restricted to the optimal face).
+ * Two exact methods reach the same optimum: for a single sitting, successive shortest paths with
+ * lexicographic costs (assignment-shortest-paths.ts); for large batches this pipeline:
  *
- * Network: request i (supply 1) -> agency j (capacity 1, cost -score) -> sink (capacity = free places);
- * request i -> "unassigned" U (capacity 1, cost 0) -> sink (capacity = requests - maximum). U's
- * capacity is what forces the maximum cardinality in step 2 without a big-M cost, which keeps the
- * integers small enough for exact double arithmetic.
- *
- * Step 3 uses the exact optimal potentials of step 2: by complementary slackness the optimal
- * proposals are exactly the flows that fill every arc of negative reduced cost, leave every arc of
- * positive reduced cost empty and use arcs of zero reduced cost freely. On that face it minimises
- *
- *   sum over unassigned requests of (requests - position) * (agencies + 1)
- *   + sum over assigned pairs of the agency's position
- *
- * with positions in id order (0 = lowest id): one step of request priority outweighs any single
- * request's agency choice, so of two equally scored requests competing for a last place the lower
- * id wins, and a request with two equally good agencies gets the lower id. Ties that remain (rare:
- * equal weighted sums) are settled by the fixed order the network is built in, so the result is a
- * function of the input alone.
+ *   - maximum cardinality F: Dinic's max flow (or a greedy pass that already places everyone);
+ *   - network: request i (supply 1) -> agency j (capacity 1) -> sink (capacity = free places), and
+ *     request i -> "unassigned" U (capacity 1) -> sink (capacity = requests - F). U's capacity
+ *     forces F assigned without a big-M cost, which keeps integers small enough to stay exact;
+ *   - one cost-scaling min-cost flow per objective 2-4. After each, the exact optimal potentials
+ *     give the optimal face by complementary slackness: arcs of negative reduced cost are full in
+ *     every optimum, arcs of positive reduced cost empty, the rest free. The next objective is
+ *     solved on that face only, and skipped when the face holds a single flow.
  */
 
 /** Up to this many requests, one shortest-path search per request beats the scaling passes. */
@@ -117,60 +112,57 @@ export function solveAssignment(problem: AssignmentProblem, method: AssignmentMe
   // 1. Maximum cardinality.
   cap[uArc] = active - maximumAssignable(problem, capacity, hasPair, active);
 
-  // 2. Best total score with that many assigned.
+  // 2 and 3. One min-cost flow per objective, each on the optimal face of the one before.
   const supply = new Int32Array(n + m + 2);
   for (let i = 0; i < n; i++) supply[i] = hasPair[i]!;
   supply[sink] = -active;
   // The network is bipartite ({requests, sink} vs {agencies, U}): a simple cycle alternates sides.
   const cycleBound = 2 * Math.min(m + 1, n + 1);
-  const network: FlowProblem = { nodeCount: n + m + 2, supply, tail, head, capacity: cap, cost, cycleBound };
-  const best = solveMinCostFlow(network);
-  if (best.kind !== 'optimal') throw new Error('assignment network unexpectedly infeasible');
-
-  // 3. Tie-break on the optimal face.
-  const pi = best.potential;
-  const supply2 = Int32Array.from(supply);
-  const keep: number[] = [];
+  const phases = [cost, new Float64Array(arcCount), new Float64Array(arcCount)];
+  for (let i = 0; i < n; i++) phases[1]![pairs + i] = n - i; // leaving request i out
+  for (let k = 0; k < pairs; k++) phases[2]![k] = pairAgency[k]! * (n - pairRequest[k]!);
   const fixed = new Int32Array(arcCount);
-  for (let k = 0; k < arcCount; k++) {
-    const rc = cost[k]! + pi[tail[k]!]! - pi[head[k]!]!;
-    if (rc < 0) {
-      fixed[k] = cap[k]!;
-      supply2[tail[k]!]! -= cap[k]!;
-      supply2[head[k]!]! += cap[k]!;
-    } else if (rc === 0 && cap[k]! > 0) {
-      keep.push(k);
+  let arcs = Int32Array.from({ length: arcCount }, (_, k) => k);
+  let supplyNow = supply;
+  let flowNow: Int32Array | null = null;
+  for (let phase = 0; phase < phases.length; phase++) {
+    const net: FlowProblem = {
+      nodeCount: n + m + 2,
+      supply: supplyNow,
+      tail: pick(tail, arcs),
+      head: pick(head, arcs),
+      capacity: pick(cap, arcs),
+      cost: pick(phases[phase]!, arcs),
+      cycleBound,
+    };
+    // A face holding a single flow (no residual cycle) leaves nothing for later objectives.
+    if (flowNow !== null && !faceHasChoice(net, flowNow, sink)) break;
+    const solved = solveMinCostFlow(net);
+    if (solved.kind !== 'optimal') throw new Error('assignment network unexpectedly infeasible');
+    flowNow = solved.flow;
+    if (phase === phases.length - 1) break;
+    // The optimal face: by complementary slackness with the exact potentials, arcs of negative
+    // reduced cost are full in every optimum, arcs of positive reduced cost empty, the rest free.
+    const pi = solved.potential;
+    const nextSupply = Int32Array.from(supplyNow);
+    const keep: number[] = [];
+    for (let x = 0; x < arcs.length; x++) {
+      const u = net.tail[x]!;
+      const v = net.head[x]!;
+      const rc = net.cost[x]! + pi[u]! - pi[v]!;
+      if (rc < 0) {
+        fixed[arcs[x]!] = net.capacity[x]!;
+        nextSupply[u]! -= net.capacity[x]!;
+        nextSupply[v]! += net.capacity[x]!;
+      } else if (rc === 0 && net.capacity[x]! > 0) {
+        keep.push(x);
+      }
     }
+    flowNow = Int32Array.from(keep, (x) => flowNow![x]!);
+    arcs = Int32Array.from(keep, (x) => arcs[x]!);
+    supplyNow = nextSupply;
   }
-  const face: FlowProblem = {
-    nodeCount: n + m + 2,
-    supply: supply2,
-    tail: new Int32Array(keep.length),
-    head: new Int32Array(keep.length),
-    capacity: new Int32Array(keep.length),
-    cost: new Float64Array(keep.length),
-    cycleBound,
-  };
-  keep.forEach((k, x) => {
-    face.tail[x] = tail[k]!;
-    face.head[x] = head[k]!;
-    face.capacity[x] = cap[k]!;
-    if (k < pairs) face.cost[x] = pairAgency[k]!;
-    else if (k < pairs + n) face.cost[x] = (n - (k - pairs)) * (m + 1);
-  });
-  const current = new Int32Array(keep.length);
-  keep.forEach((k, x) => {
-    current[x] = best.flow[k]!;
-  });
-  // The face usually holds a single flow (no residual cycle): then there is nothing to break.
-  if (faceHasChoice(face, current, sink)) {
-    const tied = solveMinCostFlow(face);
-    if (tied.kind !== 'optimal') throw new Error('optimal face unexpectedly infeasible');
-    current.set(tied.flow);
-  }
-  keep.forEach((k, x) => {
-    fixed[k] = current[x]!;
-  });
+  for (let x = 0; x < arcs.length; x++) fixed[arcs[x]!] = flowNow![x]!;
 
   const agencyOf = new Int32Array(n).fill(-1);
   let assigned = 0;
@@ -190,6 +182,14 @@ export function solveAssignment(problem: AssignmentProblem, method: AssignmentMe
  * a candidate (small sittings): that is then the maximum. Otherwise Dinic's max flow on
  * source -> request -> agency -> sink.
  */
+function pick(values: Int32Array, at: Int32Array): Int32Array;
+function pick(values: Float64Array, at: Int32Array): Float64Array;
+function pick(values: Int32Array | Float64Array, at: Int32Array): Int32Array | Float64Array {
+  const out = values instanceof Int32Array ? new Int32Array(at.length) : new Float64Array(at.length);
+  for (let x = 0; x < at.length; x++) out[x] = values[at[x]!]!;
+  return out;
+}
+
 function maximumAssignable(
   problem: AssignmentProblem,
   capacity: Int32Array,
