@@ -8,6 +8,7 @@ import { registerMatchCommands } from './match.command.ts';
 import { registerPlanCommands } from './plan.command.ts';
 import { registerSeedCommands } from './seed.command.ts';
 import { registerServeCommands } from './serve.command.ts';
+import { registerStartCommands } from './start.command.ts';
 import { registerTokenCommands } from './token.command.ts';
 import { registerWorkerCommands } from './worker.command.ts';
 
@@ -32,6 +33,7 @@ registerImportCommands(program);
 registerMatchCommands(program);
 registerPlanCommands(program);
 registerSeedCommands(program);
+registerStartCommands(program);
 registerServeCommands(program);
 registerTokenCommands(program);
 registerWorkerCommands(program);

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { cliActor } from '../actor.ts';
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/client.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { hubCount } from '../demo/fortnight.repository.ts';
+import { AppError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { createWorkers } from '../queue/workers.ts';
+import { seedDemo } from '../seed/seed.service.ts';
+import { buildApp } from '../web/app.ts';
+import { action } from './output.ts';
+
+export function registerStartCommands(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'run the web application and the workers in one process (the embedded default: no servers needed)',
+    )
+    .option('--no-demo', 'do not load the demo city into an empty database')
+    .action(
+      action(async (options: { demo: boolean }) => {
+        const config = loadConfig();
+        const log = createLogger(config.logLevel, 'hub');
+        // One process holds the database: embedded PGlite allows a single connection.
+        const handle = openDatabase(config);
+        await migrateToLatest(handle.db);
+        if (options.demo && (await hubCount(handle.db)) === 0) {
+          await seedDemo(handle.db, { now: new Date(), actor: cliActor });
+          log.info('demo city loaded (6 localities, 30 schools, 15 agencies, 80 requests)');
+        }
+        const workers = await createWorkers(handle, config, { log });
+        const app = await buildApp({ db: handle.db, config });
+        const host = config.production ? '0.0.0.0' : '127.0.0.1';
+        let stopping = false;
+        const stop = async (signal: string) => {
+          if (stopping) process.exit(1);
+          stopping = true;
+          log.info({ signal }, 'stopping: finishing requests and jobs in flight');
+          try {
+            await app.close();
+            await workers.close();
+            await handle.close();
+          } finally {
+            process.exit(0);
+          }
+        };
+        process.on('SIGTERM', () => void stop('SIGTERM'));
+        process.on('SIGINT', () => void stop('SIGINT'));
+        try {
+          await app.listen({ port: config.port, host });
+        } catch (error) {
+          await workers.close();
+          await handle.close();
+          throw new AppError('unavailable', `Cannot listen on ${host}:${config.port}: ${String(error)}`, {
+            cause: error,
+          });
+        }
+        await workers.runner.start();
+        const outbox = path.join(path.relative(process.cwd(), config.dataDir) || '.', 'outbox');
+        process.stderr.write(
+          [
+            `Early Help allocations hub on http://${host}:${config.port} (database: ${handle.engine}; jobs: ${workers.runner.kind}).`,
+            `Sign in at ${config.publicBaseUrl}/sign-in with a demo user, e.g. chair@council.example.gov.uk.`,
+            config.smtpUrl === null ? `The sign-in link arrives as an .eml file in ${outbox}.` : '',
+          ]
+            .filter(Boolean)
+            .join('\n') + '\n',
+        );
+      }),
+    );
+}
