@@ -61,7 +61,8 @@ export async function renderDatabaseType(
       if (type === 'Date') type = 'Timestamp';
       if (column.isNullable) type = `${type} | null`;
       if (column.isAutoIncrementing) type = `GeneratedAlways<${type}>`;
-      else if (column.hasDefaultValue) type = type === 'Timestamp' ? 'GeneratedTimestamp' : `Generated<${type}>`;
+      else if (column.hasDefaultValue)
+        type = type === 'Timestamp' ? 'GeneratedTimestamp' : `Generated<${type}>`;
       out.push(`  ${column.name}: ${type};`);
     }
     out.push('}', '');

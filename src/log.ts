@@ -7,7 +7,10 @@ export type { Logger };
  * only: never a child's or parent's name, date of birth or address, nor a token or email body.
  */
 export function createLogger(level: string, name = 'hub'): Logger {
-  return pino({ name, level, redact: { paths: ['*.token', '*.password', '*.to', '*.params'], censor: '[redacted]' } }, pino.destination(2));
+  return pino(
+    { name, level, redact: { paths: ['*.token', '*.password', '*.to', '*.params'], censor: '[redacted]' } },
+    pino.destination(2),
+  );
 }
 
 /** A logger that drops everything (tests, `--json` commands). */

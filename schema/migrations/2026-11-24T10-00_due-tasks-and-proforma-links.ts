@@ -50,8 +50,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table if exists proforma_links`.execute(db);
   await sql`drop table if exists due_tasks`.execute(db);
-  await sql.raw(
-    `alter table proformas drop column requested_at, drop column reminders_sent, drop column escalated_at,
+  await sql
+    .raw(
+      `alter table proformas drop column requested_at, drop column reminders_sent, drop column escalated_at,
      add column token_hash text unique, add column token_expires_at timestamptz`,
-  ).execute(db);
+    )
+    .execute(db);
 }

@@ -60,13 +60,13 @@ export function registerStartCommands(program: Command): void {
         await workers.runner.start();
         const outbox = path.join(path.relative(process.cwd(), config.dataDir) || '.', 'outbox');
         process.stderr.write(
-          [
+          `${[
             `Early Help allocations hub on http://${host}:${config.port} (database: ${handle.engine}; jobs: ${workers.runner.kind}).`,
             `Sign in at ${config.publicBaseUrl}/sign-in with a demo user, e.g. chair@council.example.gov.uk.`,
             config.smtpUrl === null ? `The sign-in link arrives as an .eml file in ${outbox}.` : '',
           ]
             .filter(Boolean)
-            .join('\n') + '\n',
+            .join('\n')}\n`,
         );
       }),
     );

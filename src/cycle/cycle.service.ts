@@ -184,7 +184,7 @@ export const chaseProformasWork: TaskWork = async (_task, ctx) => {
       .select(['hub_id', 'status'])
       .where('id', '=', sittingId)
       .executeTakeFirst();
-    if (!sitting || sitting.status !== 'planned') continue;
+    if (sitting?.status !== 'planned') continue;
     const hub = await getHub(ctx.db, sitting.hub_id);
     if (hub.missingProformaPolicy !== 'defer') continue;
     await buildAndStoreAgenda(ctx.db, sittingId, { now: ctx.now(), actor: workerActor });

@@ -73,7 +73,10 @@ export async function emailCounts(db: Db) {
     .orderBy('state')
     .execute();
   const out: Record<string, Record<string, number>> = {};
-  for (const r of rows) (out[r.template] ??= {})[r.state] = Number(r.n);
+  for (const r of rows) {
+    out[r.template] ??= {};
+    (out[r.template] as Record<string, number>)[r.state] = Number(r.n);
+  }
   return out;
 }
 

@@ -17,7 +17,10 @@ function capture(): EmailTransport & { sent: OutgoingEmail[] } {
   return {
     kind: 'file',
     sent,
-    send: async (email) => (sent.push(email), { kind: 'sent', response: '250 kept' }),
+    send: async (email) => {
+      sent.push(email);
+      return { kind: 'sent', response: '250 kept' };
+    },
     close: async () => {},
   };
 }
