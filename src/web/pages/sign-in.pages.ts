@@ -130,7 +130,8 @@ export function registerSignInPages(app: FastifyInstance, limits: RateLimits): v
       // A new session id at every sign-in; whatever session this browser had ends now.
       const previous = request.cookies[names.session];
       if (previous !== undefined) await endSession(db, previous);
-      reply.setCookie(names.session, result.sessionId, { ...names.options, expires: result.expiresAt });
+      // A browser-session cookie: the server enforces the idle and absolute timeouts itself.
+      reply.setCookie(names.session, result.sessionId, names.options);
       return reply.redirect(result.redirectTo ?? '/', 303);
     },
   );
