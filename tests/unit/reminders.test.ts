@@ -186,7 +186,7 @@ describe('chasing properties', () => {
           expect(escalations).toBe(state.submitted ? (escalations > 0 ? 1 : 0) : 1);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 150 },
     );
-  });
+  }, 30_000);
 });
