@@ -212,5 +212,5 @@ describe('hub import (the command)', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

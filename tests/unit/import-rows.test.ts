@@ -76,3 +76,15 @@ describe('import rows', () => {
     expect(localTime.error?.issues[0]?.message).toMatch(/with a zone/);
   });
 });
+
+describe('import dates', () => {
+  it('names an impossible date instead of crashing (luxon throws on invalid dates in tests)', () => {
+    const result = requestRow.safeParse({
+      ChildDatesOfBirth: '2019-02-30',
+      ReceivedAt: '2027-13-01T10:00:00Z',
+    });
+    const messages = result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(messages).toContain('ChildDatesOfBirth.0: must be a date written YYYY-MM-DD');
+    expect(messages).toContain('ReceivedAt: must be a date and time with a zone, e.g. 2027-03-01T10:00:00Z');
+  });
+});
