@@ -19,6 +19,7 @@ import { registerHealthRoutes } from './health.routes.ts';
 import { registerProformaPages } from './pages/proforma.pages.ts';
 import { registerRequestPages } from './pages/requests.pages.ts';
 import { registerSignInPages } from './pages/sign-in.pages.ts';
+import { registerSittingPages } from './pages/sittings.pages.ts';
 import { defaultRateLimits, type RateLimits } from './rate-limits.ts';
 
 export interface BuildAppOptions {
@@ -144,6 +145,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerSignInPages(app, limits);
   registerRequestPages(app);
   registerProformaPages(app, limits);
+  registerSittingPages(app);
   registerApiRoutes(app, apiRoutes);
   registerApiDocs(app, apiRoutes);
   return app;

@@ -1,9 +1,16 @@
 import type { ApiRoute } from './define.ts';
+import { agendaRoutes } from './agenda.api.ts';
 import { directoryRoutes } from './directory.api.ts';
 import { requestRoutes } from './requests.api.ts';
+import { sittingRoutes } from './sittings.api.ts';
 
 /**
  * Every /api/v1 route, in the order of the document. A feature adds one line here for its routes
  * (agenda, suggestions, allocations, sittings, proformas) and they appear in /api/openapi.json.
  */
-export const apiRoutes: readonly ApiRoute[] = [...requestRoutes, ...directoryRoutes];
+export const apiRoutes: readonly ApiRoute[] = [
+  ...requestRoutes,
+  ...directoryRoutes,
+  ...sittingRoutes,
+  ...agendaRoutes,
+];
