@@ -16,6 +16,7 @@ import { registerAuth } from './auth.hooks.ts';
 import type { RegisteredRoute, WebDeps } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
+import { registerAdminPages } from './pages/admin.pages.ts';
 import { registerProformaPages } from './pages/proforma.pages.ts';
 import { registerRequestPages } from './pages/requests.pages.ts';
 import { registerSignInPages } from './pages/sign-in.pages.ts';
@@ -146,6 +147,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerRequestPages(app);
   registerProformaPages(app, limits);
   registerSittingPages(app);
+  await registerAdminPages(app);
   registerApiRoutes(app, apiRoutes);
   registerApiDocs(app, apiRoutes);
   return app;

@@ -1,5 +1,8 @@
-import type { ApiRoute } from './define.ts';
 import { agendaRoutes } from './agenda.api.ts';
+import { adminDirectoryRoutes } from './admin-directory.api.ts';
+import { adminHubRoutes } from './admin-hubs.api.ts';
+import { adminOpsRoutes } from './admin-ops.api.ts';
+import type { ApiRoute } from './define.ts';
 import { directoryRoutes } from './directory.api.ts';
 import { requestRoutes } from './requests.api.ts';
 import { sittingRoutes } from './sittings.api.ts';
@@ -13,4 +16,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...directoryRoutes,
   ...sittingRoutes,
   ...agendaRoutes,
+  ...adminHubRoutes,
+  ...adminDirectoryRoutes,
+  ...adminOpsRoutes,
 ];
