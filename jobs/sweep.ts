@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sweepSessions } from '../src/auth/session.service.ts';
 import { sweep } from '../src/cycle/cycle.service.ts';
 import type { JobDefinition } from '../src/queue/job.ts';
 
@@ -39,6 +40,8 @@ export const sweepJob: JobDefinition<z.output<typeof payload>> = {
         payload: { v: 1 },
         jobId: `send-email-${Math.floor(now.getTime() / 15_000)}`,
       });
-    return { tasks: due.length, notQueued: failed, emailsDue };
+    // Ended and idle sessions are deleted (the app refuses them anyway; this keeps the table small).
+    const sessionsEnded = await sweepSessions(ctx.db, now);
+    return { tasks: due.length, notQueued: failed, emailsDue, sessionsEnded };
   },
 };

@@ -61,9 +61,10 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z
     .string()
     .trim()
-    .default('http://localhost:3000')
-    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL')
-    .transform((v) => v.replace(/\/+$/, '')),
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)), 'must be an http(s) URL')
+    .transform((v) => v?.replace(/\/+$/, '')),
   SESSION_SECRET: z.string().optional(),
   HUB_TIMEZONE: z
     .string()
@@ -102,7 +103,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
-    publicBaseUrl: e.PUBLIC_BASE_URL,
+    // Unset: links point at this machine on its own port (the embedded default).
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
     // Outside production a per-process secret is fine: sessions simply end on restart.
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('hex'),
     timezone: e.HUB_TIMEZONE,

@@ -47,11 +47,14 @@ export async function findUserActor(db: Conn, userId: number): Promise<UserActor
 }
 
 /** How many sign-in links this user was sent since `since` (a quiet limit against mail bombing). */
-export async function countSignInTokensSince(db: Conn, userId: number, since: Date): Promise<number> {
+
+/** Sign-in emails queued for a person since `since` (the links themselves are minted when sent). */
+export async function countSignInEmailsSince(db: Conn, userId: number, since: Date): Promise<number> {
   const { n } = await db
-    .selectFrom('sign_in_tokens')
+    .selectFrom('email_outbox')
     .select(sql<number>`count(*)::int`.as('n'))
-    .where('user_id', '=', userId)
+    .where('template', '=', 'sign-in-link')
+    .where(sql<boolean>`(params->'signInFor'->>'userId')::int = ${userId}`)
     .where('created_at', '>=', since)
     .executeTakeFirstOrThrow();
   return n;

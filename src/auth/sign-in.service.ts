@@ -5,7 +5,7 @@ import { writeAudit } from '../audit/audit.repository.ts';
 import { enqueueEmail } from '../email/outbox.service.ts';
 import {
   consumeSignInToken,
-  countSignInTokensSince,
+  countSignInEmailsSince,
   findSignInUser,
   findUserActor,
   insertSignInToken,
@@ -41,9 +41,10 @@ export function safeRedirect(value: unknown): string | null {
 }
 
 /**
- * Sends a sign-in link to `email` when it belongs to an active person, through the outbox in the
- * same transaction as the token. Returns nothing either way, so the caller answers the same whether
- * or not the address has an account. Only the token's SHA-256 is stored in `sign_in_tokens`.
+ * Queues a sign-in email to `email` when it belongs to an active person. Returns nothing either way,
+ * so the caller answers the same whether or not the address has an account. The link itself is
+ * minted when the email is sent (`mintSignInLink`), so its raw token is never stored anywhere and
+ * its 15 minutes run from the moment it goes out; only the token's SHA-256 is kept.
  */
 export async function requestSignInLink(
   db: Db,
@@ -53,34 +54,46 @@ export async function requestSignInLink(
   const user = await findSignInUser(db, input.email.trim().toLowerCase());
   if (user === null) return;
   const windowStart = new Date(now.getTime() - signInPolicy.validMinutes * 60_000);
-  if ((await countSignInTokensSince(db, user.id, windowStart)) >= signInPolicy.maxLinksPerWindow) return;
-  const token = randomSecret();
-  const tokenHash = sha256Hex(token);
-  const expiresAt = new Date(now.getTime() + signInPolicy.validMinutes * 60_000);
+  if ((await countSignInEmailsSince(db, user.id, windowStart)) >= signInPolicy.maxLinksPerWindow) return;
   await db.transaction().execute(async (trx) => {
-    await insertSignInToken(trx, {
-      tokenHash,
-      userId: user.id,
-      redirectTo: safeRedirect(input.redirectTo),
-      createdAt: now,
-      expiresAt,
-    });
     await enqueueEmail(trx, {
-      idempotencyKey: `sign-in-link:${user.id}:${tokenHash.slice(0, 32)}`,
+      // A fresh key per request: each asks for its own email (the rate limit above bounds them).
+      idempotencyKey: `sign-in-link:${user.id}:${randomSecret().slice(0, 16)}`,
       template: 'sign-in-link',
       to: user.email,
       params: {
-        signInUrl: `${input.mail.publicBaseUrl}/sign-in/${token}`,
-        expiresAt,
+        signInFor: { userId: user.id, redirectTo: safeRedirect(input.redirectTo) },
         validMinutes: signInPolicy.validMinutes,
         timezone: input.mail.timezone,
       },
       scheduledFor: now,
-      giveUpAt: expiresAt,
+      // A sign-in email that cannot go out within the link's lifetime is of no use later.
+      giveUpAt: new Date(now.getTime() + signInPolicy.validMinutes * 60_000),
       mailFrom: input.mail.mailFrom,
     });
     await writeAudit(trx, webActor, { action: 'user.sign-in-link-sent', entity: 'user', entityId: user.id });
   });
+}
+
+/**
+ * Mints the token of a sign-in email as it is sent: random, single use, valid 15 minutes from now;
+ * only its SHA-256 is stored. The dispatcher puts the returned token in the link.
+ */
+export async function mintSignInLink(
+  db: Db,
+  who: { userId: number; redirectTo: string | null },
+  now: Date,
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomSecret();
+  const expiresAt = new Date(now.getTime() + signInPolicy.validMinutes * 60_000);
+  await insertSignInToken(db, {
+    tokenHash: sha256Hex(token),
+    userId: who.userId,
+    redirectTo: safeRedirect(who.redirectTo),
+    createdAt: now,
+    expiresAt,
+  });
+  return { token, expiresAt };
 }
 
 /** Whether a sign-in link would still work at `now`. Changes nothing (mail scanners open links). */

@@ -4,6 +4,8 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { remoteEmailKicker } from '../queue/workers.ts';
 import { buildApp } from '../web/app.ts';
 import { action } from './output.ts';
 
@@ -18,7 +20,14 @@ export function registerServeCommands(program: Command): void {
         const config = loadConfig();
         const handle = openDatabase(config);
         await migrateToLatest(handle.db);
-        const app = await buildApp({ db: handle.db, config, trustProxy: options.trustProxy ?? false });
+        const kicker = remoteEmailKicker(config, createLogger(config.logLevel, 'web'));
+        const app = await buildApp({
+          db: handle.db,
+          config,
+          trustProxy: options.trustProxy ?? false,
+          emailQueued: kicker.kick,
+        });
+        app.addHook('onClose', kicker.close);
         const host = options.host ?? (config.production ? '0.0.0.0' : '127.0.0.1');
         let stopping = false;
         const stop = async (signal: string) => {

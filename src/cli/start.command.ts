@@ -31,7 +31,7 @@ export function registerStartCommands(program: Command): void {
           log.info('demo city loaded (6 localities, 30 schools, 15 agencies, 80 requests)');
         }
         const workers = await createWorkers(handle, config, { log });
-        const app = await buildApp({ db: handle.db, config });
+        const app = await buildApp({ db: handle.db, config, emailQueued: workers.sendEmailNow });
         const host = config.production ? '0.0.0.0' : '127.0.0.1';
         let stopping = false;
         const stop = async (signal: string) => {

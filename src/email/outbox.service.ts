@@ -140,6 +140,18 @@ export interface DispatchOptions {
     publicBaseUrl: string;
     mint: (db: Db, proformaId: number, expiresAt: Date) => Promise<string>;
   };
+  /**
+   * Mints a sign-in link as a `sign-in-link` email is sent (so its raw token is never stored):
+   * returns the token and when it expires. Without it such emails wait, then fail.
+   */
+  signInLinks?: {
+    publicBaseUrl: string;
+    mint: (
+      db: Db,
+      who: { userId: number; redirectTo: string | null },
+      now: Date,
+    ) => Promise<{ token: string; expiresAt: Date }>;
+  };
   /** Test seam: runs after the server accepted a message and before the row is marked sent. */
   afterAccepted?: (email: { id: number; messageId: string; resend: boolean }) => void | Promise<void>;
 }
@@ -286,6 +298,9 @@ async function deliver(
 /** The path of a proforma link under the public base URL. */
 export const proformaLinkPath = (token: string) => `/proforma/${token}`;
 
+/** The path of a sign-in link under the public base URL. */
+export const signInLinkPath = (token: string) => `/sign-in/${token}`;
+
 async function sendOne(
   db: Db,
   transport: EmailTransport,
@@ -310,6 +325,19 @@ async function sendOne(
     params = {
       ...params,
       proformaUrl: `${links.publicBaseUrl.replace(/\/+$/, '')}${proformaLinkPath(token)}`,
+    };
+  }
+  if (row.template === 'sign-in-link' && params.signInUrl === undefined) {
+    const who = params.signInFor as { userId: number; redirectTo: string | null } | undefined;
+    if (options.signInLinks === undefined || who === undefined) {
+      const why = who === undefined ? 'the email names no user' : 'dispatchDue was given no signInLinks';
+      return { kind: 'transient', error: `Cannot mint the sign-in link: ${why}`, responseCode: null };
+    }
+    const minted = await options.signInLinks.mint(db, who, options.now);
+    params = {
+      ...params,
+      signInUrl: `${options.signInLinks.publicBaseUrl.replace(/\/+$/, '')}${signInLinkPath(minted.token)}`,
+      expiresAt: minted.expiresAt,
     };
   }
   let rendered: ReturnType<typeof renderEmail>;

@@ -87,8 +87,20 @@ export const proformaEscalationParams = z.strictObject({
 });
 
 export const signInLinkParams = z.strictObject({
-  signInUrl: webLink,
-  expiresAt: instant,
+  /** Added when the email is sent (minted then, with its expiry): never stored. */
+  signInUrl: webLink.optional(),
+  expiresAt: instant.optional(),
+  /** Whose link to mint at send time, and where it returns to: an id and a same-site path only. */
+  signInFor: z
+    .strictObject({
+      userId: z.number().int().positive(),
+      redirectTo: z
+        .string()
+        .regex(/^\/(?![/\\])[\x21-\x7e]*$/)
+        .max(500)
+        .nullable(),
+    })
+    .optional(),
   /** How long the link lasts, in minutes (15 unless the auth module says otherwise). */
   validMinutes: z.number().int().min(1).max(60).default(15),
   timezone,

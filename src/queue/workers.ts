@@ -1,3 +1,4 @@
+import { type ConnectionOptions, Queue } from 'bullmq';
 import { jobDefinitions } from '../../jobs/index.ts';
 import type { Config } from '../config.ts';
 import type { DbHandle } from '../db/client.ts';
@@ -8,6 +9,8 @@ import { createBullRunner, createInProcessRunner, type JobRunner } from './runne
 
 export interface Workers {
   runner: JobRunner;
+  /** Sends queued email now (a dispatcher pass) instead of waiting for the next sweep. */
+  sendEmailNow(): void;
   transport: EmailTransport;
   /** Stops the runner (in-flight jobs finish), then closes SMTP and Redis. Idempotent. */
   close(): Promise<void>;
@@ -47,6 +50,7 @@ export async function createWorkers(
     return {
       runner,
       transport,
+      sendEmailNow: () => kick(runner, options.log),
       async close() {
         if (closed) return;
         closed = true;
@@ -75,11 +79,57 @@ export async function createWorkers(
   return {
     runner,
     transport,
+    sendEmailNow: () => kick(runner, options.log),
     async close() {
       if (closed) return;
       closed = true;
       await runner.stop();
       await transport.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
+
+/** Queues a dispatcher pass (at most one per second: the job id de-duplicates). */
+function kick(runner: JobRunner, log: Logger): void {
+  const second = Math.floor(Date.now() / 1000);
+  runner
+    .enqueue({ name: 'send-email', payload: { v: 1 }, jobId: `send-email-now-${second}` })
+    .then(() => (runner.kind === 'in-process' ? runner.runOnce() : undefined))
+    .catch((error: unknown) => log.error({ err: (error as Error).message }, 'could not queue an email pass'));
+}
+
+/**
+ * For a web process without workers of its own (`hub serve`): asks the workers on Redis to send
+ * queued email now. Without Redis it does nothing (the workers' next sweep sends it).
+ */
+export function remoteEmailKicker(
+  config: Readonly<Config>,
+  log: Logger,
+): { kick: () => void; close: () => Promise<void> } {
+  if (config.redisUrl === null) return { kick: () => {}, close: async () => {} };
+  const connection = redisConnection(config.redisUrl, { worker: false });
+  const queue = new Queue('email', { connection: connection as unknown as ConnectionOptions, prefix: 'hub' });
+  queue.on('error', (error) => log.error({ err: error.message }, 'email queue error'));
+  return {
+    kick: () => {
+      const second = Math.floor(Date.now() / 1000);
+      queue
+        .add(
+          'send-email',
+          { v: 1 },
+          {
+            jobId: `send-email-now-${second}`,
+            removeOnComplete: { age: 3600 },
+            removeOnFail: { age: 86400 },
+          },
+        )
+        .catch((error: unknown) =>
+          log.error({ err: (error as Error).message }, 'could not queue an email pass'),
+        );
+    },
+    close: async () => {
+      await queue.close();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

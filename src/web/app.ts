@@ -36,6 +36,8 @@ export interface BuildAppOptions {
   redis?: Redis | null;
   /** Trust X-Forwarded-For from a load balancer in front (for client IPs in rate limits). */
   trustProxy?: boolean;
+  /** Called after a request queued an email that should go at once (a sign-in link). */
+  emailQueued?: () => void;
 }
 
 /** Paths whose second segment is a secret token: never written to a log line. */
@@ -68,7 +70,12 @@ function defaultLogger(config: Readonly<Config>): FastifyServerOptions['logger']
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  const deps: WebDeps = { db: options.db, config, now: options.now ?? (() => new Date()) };
+  const deps: WebDeps = {
+    db: options.db,
+    config,
+    now: options.now ?? (() => new Date()),
+    emailQueued: options.emailQueued ?? (() => {}),
+  };
   const limits: RateLimits = { ...defaultRateLimits, ...options.rateLimits };
   const ownRedis = options.redis === undefined && config.redisUrl !== null;
   const redis: Redis | null =

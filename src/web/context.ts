@@ -26,6 +26,8 @@ export interface WebDeps {
   config: Readonly<Config>;
   /** The clock of the app (tests pass a fixed one). */
   now: () => Date;
+  /** Asks the workers to send queued email now rather than at the next sweep (sign-in links). */
+  emailQueued: () => void;
 }
 
 /** One registered route, as the onRoute hook saw it (the access-matrix test reads these). */

@@ -7,9 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchOutbox } from '../../jobs/send-email.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { DbHandle } from '../../src/db/client.ts';
-import { dispatchDue } from '../../src/email/outbox.service.ts';
 import { createFileTransport } from '../../src/email/transport.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
@@ -143,8 +143,9 @@ describe('school proforma in a real browser', () => {
 
     let signInUrl = '';
     await step('02-email', async () => {
-      const counts = await dispatchDue(handle.db, createFileTransport(outbox, 'Hub <hub@council.test>'), {
+      const counts = await dispatchOutbox(handle.db, createFileTransport(outbox, 'Hub <hub@council.test>'), {
         now: worldNow,
+        publicBaseUrl: base,
       });
       expect(counts.sent).toBe(1);
       const file = readdirSync(outbox).find((f) => f.endsWith('.eml')) as string;

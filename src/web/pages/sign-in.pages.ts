@@ -91,6 +91,8 @@ export function registerSignInPages(app: FastifyInstance, limits: RateLimits): v
         now: app.deps.now(),
         mail: { publicBaseUrl: config.publicBaseUrl, mailFrom: config.mailFrom, timezone: config.timezone },
       });
+      // The same call whether or not a link was queued, so the answer reveals nothing.
+      app.deps.emailQueued();
       return reply.redirect('/sign-in/check-email', 303);
     },
   );
