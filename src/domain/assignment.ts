@@ -61,6 +61,9 @@ export type AssignmentMethod = 'auto' | 'cost-scaling' | 'shortest-paths';
 /** Solves the batch exactly; see the header for the objective and the tie-break. */
 export function solveAssignment(problem: AssignmentProblem, method: AssignmentMethod = 'auto'): Assignment {
   const { requestCount: n, agencyCount: m, pairRequest, pairAgency, pairScore } = problem;
+  if (method === 'shortest-paths' || (method === 'auto' && n <= SHORTEST_PATHS_UP_TO)) {
+    return solveByShortestPaths(problem);
+  }
   const pairs = pairRequest.length;
   const degree = new Int32Array(m);
   const hasPair = new Uint8Array(n);
@@ -69,7 +72,7 @@ export function solveAssignment(problem: AssignmentProblem, method: AssignmentMe
     const j = pairAgency[k]!;
     const s = pairScore[k]!;
     if (i < 0 || i >= n || j < 0 || j >= m) throw new RangeError(`pair ${k} is out of range`);
-    if (!Number.isInteger(s) || s < 0) throw new RangeError(`score of pair ${k} must be an integer >= 0`);
+    if (Math.floor(s) !== s || s < 0) throw new RangeError(`score of pair ${k} must be an integer >= 0`);
     degree[j]!++;
     hasPair[i] = 1;
   }
@@ -77,9 +80,6 @@ export function solveAssignment(problem: AssignmentProblem, method: AssignmentMe
   for (let j = 0; j < m; j++) capacity[j] = Math.max(0, Math.min(problem.capacity[j] ?? 0, degree[j]!));
   let active = 0;
   for (let i = 0; i < n; i++) active += hasPair[i]!;
-  if (method === 'shortest-paths' || (method === 'auto' && n <= SHORTEST_PATHS_UP_TO)) {
-    return solveByShortestPaths(problem, capacity, hasPair);
-  }
 
   // Nodes: requests 0..n-1, agencies n..n+m-1, U = n+m, sink = n+m+1.
   const U = n + m;
