@@ -36,6 +36,24 @@ const deferForm = z.object({
   reason: choose('Say why the item is deferred').max(500, 'The reason must be 500 characters or fewer'),
 });
 
+/**
+ * The services number slots from 0 (as the API does); people count from 1, as the page's lists do.
+ * Only the numbers in a refusal's wording change: the reason is the service's.
+ */
+export function countFromOne(message: string): string {
+  const plus = (n: string) => String(Number(n) + 1);
+  // One pass, so a number already counted from 1 is never counted again.
+  return message.replace(
+    /can start at (\d+) to (\d+)|starting at (\d+)|\b([Ss]lot) (\d+)/g,
+    (_m, from?: string, to?: string, start?: string, word?: string, slot?: string) =>
+      from !== undefined && to !== undefined
+        ? `can start at slot ${plus(from)} to ${plus(to)}`
+        : start !== undefined
+          ? `starting at slot ${plus(start)}`
+          : `${word} ${plus(slot ?? '0')}`,
+  );
+}
+
 type Ctx = { sittingId: number; itemId: number; principal: Principal; now: Date };
 
 function body(request: FastifyRequest): Record<string, unknown> {
@@ -74,7 +92,7 @@ async function itemEdit<T>(
   const values = kept(request, [options.field]);
   const refuse = (issues: FieldIssue[], status: number) =>
     showItem(request, reply, ctx.sittingId, ctx.itemId, {
-      errors: formErrors(issues.map((i) => ({ field: options.field, message: i.message }))),
+      errors: formErrors(issues.map((i) => ({ field: options.field, message: countFromOne(i.message) }))),
       values,
       status,
     });
