@@ -76,8 +76,17 @@ export async function createSchool(db: Db, actor: Actor, input: unknown): Promis
   );
 }
 
-/** Replaces a school's fields; fields absent from `input` keep their values (PATCH). */
-export async function updateSchoolById(db: Db, actor: Actor, id: number, input: unknown): Promise<void> {
+/**
+ * Changes a school. `merge` (PATCH): fields absent from `input` keep their values; `replace` (a
+ * form, which posts every field): absent means empty, exactly as an empty CSV cell.
+ */
+export async function updateSchoolById(
+  db: Db,
+  actor: Actor,
+  id: number,
+  input: unknown,
+  mode: 'merge' | 'replace' = 'merge',
+): Promise<void> {
   await mapRefusal(
     () =>
       db.transaction().execute(async (trx) => {
@@ -86,7 +95,7 @@ export async function updateSchoolById(db: Db, actor: Actor, id: number, input: 
         const before = schoolAsRow(current);
         const row: SchoolRow = parseOrThrow(
           schoolRow,
-          { ...before, ...definedOnly(normaliseColumns(asRecord(input))) },
+          { ...(mode === 'merge' ? before : {}), ...definedOnly(normaliseColumns(asRecord(input))) },
           'school',
         );
         const changed = changedKeys(before, schoolAsRow({ ...current, ...fromSchoolRow(row) }));
@@ -176,7 +185,8 @@ export async function createAgency(db: Db, actor: Actor, input: unknown): Promis
 }
 
 /**
- * Updates an agency; fields absent from `input` keep their values. `ActiveCases` is live data kept
+ * Updates an agency; with `merge` (PATCH) fields absent from `input` keep their values, with
+ * `replace` (a form) absent means empty. `ActiveCases` is live data kept
  * by allocations: it is never changed here (a capacity below it is refused on Capacity). `active`
  * false takes the agency out of matching without deleting its history.
  */
@@ -186,6 +196,7 @@ export async function updateAgencyById(
   id: number,
   input: unknown,
   active?: boolean,
+  mode: 'merge' | 'replace' = 'merge',
 ): Promise<void> {
   await mapRefusal(
     () =>
@@ -193,7 +204,11 @@ export async function updateAgencyById(
         const current = await getAgencyView(trx, id, true);
         if (current === null) throw new AppError('not-found', `There is no agency ${id}.`);
         const before = agencyAsRow(current);
-        const merged = { ...before, ...definedOnly(asRecord(input)), ActiveCases: current.activeCases };
+        const merged = {
+          ...(mode === 'merge' ? before : {}),
+          ...definedOnly(asRecord(input)),
+          ActiveCases: current.activeCases,
+        };
         const parsed = agencyRow.safeParse(merged);
         if (!parsed.success)
           throw new AppError('invalid-input', 'The agency was not saved', {

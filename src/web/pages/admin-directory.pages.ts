@@ -45,19 +45,26 @@ const listText = (text: string) =>
     .filter(Boolean)
     .join(';');
 
+/** Blank fields as undefined, as the CSV reader makes empty cells (so form and import agree). */
+function cells(values: Record<string, string | string[]>): Record<string, string | string[] | undefined> {
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, typeof v === 'string' && v.trim() === '' ? undefined : v]),
+  );
+}
+
 function schoolForm(form: Form) {
-  return {
+  return cells({
     URN: field(form, 'URN'),
     EstablishmentName: field(form, 'EstablishmentName'),
     Locality: field(form, 'Locality'),
     PhaseOfEducation: field(form, 'PhaseOfEducation'),
     Postcode: field(form, 'Postcode'),
     SafeguardingLeadEmails: listText(field(form, 'SafeguardingLeadEmails')),
-  };
+  });
 }
 
 function agencyForm(form: Form, isNew: boolean) {
-  return {
+  return cells({
     Name: field(form, 'Name'),
     Kind: field(form, 'Kind'),
     Specialisms: fieldList(form, 'Specialisms'),
@@ -69,7 +76,7 @@ function agencyForm(form: Form, isNew: boolean) {
     ...(isNew ? { ActiveCases: field(form, 'ActiveCases') } : {}),
     ContactEmail: field(form, 'ContactEmail'),
     SchoolURN: field(form, 'SchoolURN'),
-  };
+  });
 }
 
 const needCode = (params: unknown): string => {
@@ -138,7 +145,7 @@ export function registerAdminDirectoryPages(app: FastifyInstance): void {
           };
     },
     create: (actor, form) => createSchool(db, actor, schoolForm(form)),
-    update: (actor, id, form) => updateSchoolById(db, actor, id, schoolForm(form)),
+    update: (actor, id, form) => updateSchoolById(db, actor, id, schoolForm(form), 'replace'),
     options: async () => ({ localities: (await referenceCodes(db)).localities }),
   });
 
@@ -218,7 +225,7 @@ export function registerAdminDirectoryPages(app: FastifyInstance): void {
     },
     create: (actor, form) => createAgency(db, actor, agencyForm(form, true)),
     update: (actor, id, form) =>
-      updateAgencyById(db, actor, id, agencyForm(form, false), field(form, 'Active') !== 'no'),
+      updateAgencyById(db, actor, id, agencyForm(form, false), field(form, 'Active') !== 'no', 'replace'),
     options: async () => ({ ...(await referenceCodes(db)), kinds: agencyKinds }),
   });
 

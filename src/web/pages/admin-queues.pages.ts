@@ -19,8 +19,9 @@ import { redisConnection } from '../../queue/connection.ts';
  *
  * CSP: the board's page runs only its own external scripts (its config is an inert JSON block), so
  * script-src stays 'self'. Its loading placeholder uses inline styles and it links Google Fonts:
- * on these paths only, style-src adds 'unsafe-inline' (styles only, never scripts); the fonts stay
- * blocked and the board falls back to system fonts.
+ * on these paths only, style-src is 'self' 'unsafe-inline' (without the nonce, which would make
+ * browsers ignore 'unsafe-inline'); scripts are untouched. The fonts stay blocked and the board falls
+ * back to system fonts.
  */
 
 /** The workers' key prefix (src/queue/workers.ts) and queue names (src/queue/runner.ts). */
@@ -49,19 +50,29 @@ export async function registerAdminQueueBoard(app: FastifyInstance, redisUrl: st
 
   await app.register(
     async (instance) => {
-      const route = instance.route.bind(instance);
-      const admitted = (options: RouteOptions) => {
+      // Plugins below inherit this `route` (fastify contexts are prototype-chained); it must run
+      // with `this` = the calling context, so bull-board's routes see its own decorators (reply.view).
+      const route = instance.route;
+      function admitted(this: FastifyInstance, options: RouteOptions) {
         const methods = [options.method].flat();
-        if (!methods.every((m) => readOnlyMethods.has(m))) return instance;
-        return route({ ...options, config: { ...options.config, access: ['admin'] as readonly Role[] } });
-      };
-      Object.assign(instance, { route: admitted, setErrorHandler: () => instance });
+        if (!methods.every((m) => readOnlyMethods.has(m))) return this;
+        return route.call(this, {
+          ...options,
+          config: { ...options.config, access: ['admin'] as readonly Role[] },
+        });
+      }
+      Object.assign(instance, {
+        route: admitted,
+        setErrorHandler(this: FastifyInstance) {
+          return this;
+        },
+      });
       instance.addHook('onSend', async (_request, reply, payload) => {
         const csp = reply.getHeader('content-security-policy');
         if (typeof csp === 'string')
           reply.header(
             'content-security-policy',
-            csp.replace(/style-src 'self'/, "style-src 'self' 'unsafe-inline'"),
+            csp.replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'"),
           );
         return payload;
       });
