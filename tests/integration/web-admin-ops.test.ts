@@ -331,6 +331,7 @@ describe('the queue dashboard with Redis', () => {
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(csp).toContain("style-src 'self' 'unsafe-inline';");
     expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("base-uri 'self'"); // the board finds its assets through <base href>
     const elsewhere = await get('/admin', 'admin');
     expect(String(elsewhere.headers['content-security-policy'])).toMatch(
       /style-src 'self' 'nonce-[0-9a-f]+';/,

@@ -18,8 +18,9 @@ import { redisConnection } from '../../queue/connection.ts';
  * Errors go to the app's own error handler (bull-board's would answer 500 for a 403).
  *
  * CSP: the board's page runs only its own external scripts (its config is an inert JSON block), so
- * script-src stays 'self'. Its loading placeholder uses inline styles and it links Google Fonts:
- * on these paths only, style-src is 'self' 'unsafe-inline' (without the nonce, which would make
+ * script-src stays as everywhere. Its page finds its assets through `<base href="/admin/queues/">`,
+ * its loading placeholder uses inline styles and it links Google Fonts: on these paths only,
+ * base-uri is 'self' (not 'none') and style-src is 'self' 'unsafe-inline' (without the nonce, which would make
  * browsers ignore 'unsafe-inline'); scripts are untouched. The fonts stay blocked and the board falls
  * back to system fonts.
  */
@@ -72,7 +73,9 @@ export async function registerAdminQueueBoard(app: FastifyInstance, redisUrl: st
         if (typeof csp === 'string')
           reply.header(
             'content-security-policy',
-            csp.replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'"),
+            csp
+              .replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'")
+              .replace("base-uri 'none'", "base-uri 'self'"),
           );
         return payload;
       });
