@@ -135,6 +135,7 @@ function refuseOnAgenda(
   });
 }
 
+/** The forms that change an agenda (POST only; chair and admin). */
 export function registerAgendaEditPages(app: FastifyInstance): void {
   const { db } = app.deps;
   const edit = { config: { access: editRoles } };

@@ -143,6 +143,7 @@ function sendPrintable(reply: FastifyReply, html: string): FastifyReply {
     .send(html);
 }
 
+/** The agenda's read-only pages and downloads (the hub's staff), and the item and publish pages (chair, admin). */
 export function registerAgendaPages(app: FastifyInstance): void {
   const { db } = app.deps;
   const read = { config: { access: staffRoles } };

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { isAppError } from '../../errors.ts';
+import { AppError, isAppError } from '../../errors.ts';
 import { listHubs } from '../../hubs/hub.repository.ts';
 import { staffRoles } from '../context.ts';
 import { idParam } from '../params.ts';
@@ -92,14 +92,7 @@ async function showSittings(request: FastifyRequest, reply: FastifyReply) {
   const base = { title: 'Sittings', hubs, hubItems, values, showPicker: hubs.length > 1 };
   if (hub === undefined) {
     // A hub id that names no hub is a missing page, like any other id.
-    if (hubId !== null)
-      return renderPage(
-        request,
-        reply,
-        'error.njk',
-        { title: 'Page not found', heading: 'Page not found', body: 'There is no such hub.' },
-        404,
-      );
+    if (hubId !== null) throw new AppError('not-found', `There is no hub ${hubId}.`);
     return renderPage(request, reply, 'sittings.njk', { ...base, hub: null });
   }
   let range: { from: string; to: string };
@@ -130,6 +123,7 @@ async function showSittings(request: FastifyRequest, reply: FastifyReply) {
   );
 }
 
+/** Registers the chair's pages: the sittings list, the hub's calendar feed, and the agenda pages and forms. */
 export function registerSittingPages(app: FastifyInstance): void {
   app.get('/sittings', { config: { access: staffRoles } }, showSittings);
 
