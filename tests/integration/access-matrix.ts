@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../schema/database.ts';
 import { randomSecret, sha256Hex } from '../../src/auth/secret.ts';
 import { mintProformaLink, type PrincipalName, type World } from '../helpers/web-world.ts';
+import { chairMatrix } from './access-matrix.chair.ts';
 
 /*
  * Who may call what: the expected access table of every route, read by web-access-matrix.test.ts.
@@ -119,4 +120,7 @@ export const accessMatrix: Record<string, MatrixRow> = {
   'GET /api/v1/hubs': { allow: signedIn },
   'GET /api/v1/schools': { allow: signedIn },
   'GET /api/v1/agencies': { allow: signedIn },
+
+  // The chair's sittings and agendas.
+  ...chairMatrix,
 };
