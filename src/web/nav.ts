@@ -15,15 +15,19 @@ export interface NavItem {
 const byRole: Record<Role, NavItem[]> = {
   admin: [
     { href: '/', text: 'Home' },
+    { href: '/sittings', text: 'Sittings' },
     { href: '/requests', text: 'Requests' },
+    { href: '/admin', text: 'Admin' },
     { href: '/api/docs', text: 'API' },
   ],
   chair: [
     { href: '/', text: 'Home' },
+    { href: '/sittings', text: 'Sittings' },
     { href: '/requests', text: 'Requests' },
   ],
   coordinator: [
     { href: '/', text: 'Home' },
+    { href: '/sittings', text: 'Sittings' },
     { href: '/requests', text: 'Requests' },
   ],
   school: [
