@@ -189,8 +189,10 @@ describe.each(engines)('admin operations on %s', (engine) => {
     const paged: number[] = [];
     let cursor: string | null = '';
     while (cursor !== null) {
-      const r = (await apiGet(`/api/v1/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json();
-      paged.push(...r.items.map((i: { id: number }) => i.id));
+      const r: { items: Array<{ id: number }>; nextCursor: string | null } = (
+        await apiGet(`/api/v1/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json();
+      paged.push(...r.items.map((i) => i.id));
       cursor = r.nextCursor;
     }
     expect(paged).toEqual(all);
