@@ -11,7 +11,7 @@ import {
   type Replanned,
   updateHub,
 } from '../../admin/hub-admin.service.ts';
-import { AppError, type FieldIssue, isAppError } from '../../errors.ts';
+import { type FieldIssue, isAppError } from '../../errors.ts';
 import { idParam } from '../params.ts';
 import {
   adminOnly,
@@ -269,9 +269,5 @@ export function registerAdminHubPages(app: FastifyInstance): void {
   };
 
   app.post('/admin/hubs/new', adminOnly, (request, reply) => post(request, reply, null));
-  app.post('/admin/hubs/:id', adminOnly, (request, reply) => {
-    const hubId = idParam(request.params);
-    if (!Number.isSafeInteger(hubId)) throw new AppError('not-found', 'No such hub');
-    return post(request, reply, hubId);
-  });
+  app.post('/admin/hubs/:id', adminOnly, (request, reply) => post(request, reply, idParam(request.params)));
 }
