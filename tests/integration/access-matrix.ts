@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../schema/database.ts';
 import { randomSecret, sha256Hex } from '../../src/auth/secret.ts';
 import { mintProformaLink, type PrincipalName, type World } from '../helpers/web-world.ts';
+import { adminMatrix } from './access-matrix.admin.ts';
 import { chairMatrix } from './access-matrix.chair.ts';
 
 /*
@@ -123,4 +124,7 @@ export const accessMatrix: Record<string, MatrixRow> = {
 
   // The chair's sittings and agendas.
   ...chairMatrix,
+
+  // Administration.
+  ...adminMatrix,
 };
