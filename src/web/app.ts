@@ -17,6 +17,7 @@ import type { RegisteredRoute, WebDeps } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
 import { registerAdminPages } from './pages/admin.pages.ts';
+import { registerAllocationPages } from './pages/allocation-queue.pages.ts';
 import { registerProformaPages } from './pages/proforma.pages.ts';
 import { registerRequestPages } from './pages/requests.pages.ts';
 import { registerSignInPages } from './pages/sign-in.pages.ts';
@@ -154,6 +155,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerRequestPages(app);
   registerProformaPages(app, limits);
   registerSittingPages(app);
+  registerAllocationPages(app);
   await registerAdminPages(app);
   registerApiRoutes(app, apiRoutes);
   registerApiDocs(app, apiRoutes);

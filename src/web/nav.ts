@@ -28,6 +28,7 @@ const byRole: Record<Role, NavItem[]> = {
   coordinator: [
     { href: '/', text: 'Home' },
     { href: '/sittings', text: 'Sittings' },
+    { href: '/allocations', text: 'Allocation queue' },
     { href: '/requests', text: 'Requests' },
   ],
   school: [
@@ -36,6 +37,7 @@ const byRole: Record<Role, NavItem[]> = {
   ],
   agency: [
     { href: '/', text: 'Home' },
+    { href: '/agency', text: 'Your cases and places' },
     { href: '/requests', text: 'Your allocations' },
   ],
 };
