@@ -122,17 +122,20 @@ export function solveAssignment(problem: AssignmentProblem, method: AssignmentMe
   for (let i = 0; i < n; i++) phases[1]![pairs + i] = n - i; // leaving request i out
   for (let k = 0; k < pairs; k++) phases[2]![k] = pairAgency[k]! * (n - pairRequest[k]!);
   const fixed = new Int32Array(arcCount);
-  let arcs = Int32Array.from({ length: arcCount }, (_, k) => k);
+  let arcs = new Int32Array(arcCount);
+  for (let k = 0; k < arcCount; k++) arcs[k] = k;
   let supplyNow = supply;
   let flowNow: Int32Array | null = null;
   for (let phase = 0; phase < phases.length; phase++) {
+    // The first objective runs on the whole network: no copies.
+    const whole = arcs.length === arcCount;
     const net: FlowProblem = {
       nodeCount: n + m + 2,
       supply: supplyNow,
-      tail: pick(tail, arcs),
-      head: pick(head, arcs),
-      capacity: pick(cap, arcs),
-      cost: pick(phases[phase]!, arcs),
+      tail: whole ? tail : pick(tail, arcs),
+      head: whole ? head : pick(head, arcs),
+      capacity: whole ? cap : pick(cap, arcs),
+      cost: whole ? phases[phase]! : pick(phases[phase]!, arcs),
       cycleBound,
     };
     // A face holding a single flow (no residual cycle) leaves nothing for later objectives.
@@ -177,11 +180,7 @@ export function solveAssignment(problem: AssignmentProblem, method: AssignmentMe
   return { agencyOf, assigned, totalScore };
 }
 
-/**
- * The most requests that can be assigned at once. A greedy pass often assigns every request that has
- * a candidate (small sittings): that is then the maximum. Otherwise Dinic's max flow on
- * source -> request -> agency -> sink.
- */
+/** values[at[x]] for each x. */
 function pick(values: Int32Array, at: Int32Array): Int32Array;
 function pick(values: Float64Array, at: Int32Array): Float64Array;
 function pick(values: Int32Array | Float64Array, at: Int32Array): Int32Array | Float64Array {
@@ -190,6 +189,11 @@ function pick(values: Int32Array | Float64Array, at: Int32Array): Int32Array | F
   return out;
 }
 
+/**
+ * The most requests that can be assigned at once. A greedy pass often places every request that has
+ * a candidate (small sittings) or fills every place (scarce capacity): that is then the maximum.
+ * Otherwise Dinic's max flow on source -> request -> agency -> sink, from the greedy flow.
+ */
 function maximumAssignable(
   problem: AssignmentProblem,
   capacity: Int32Array,
@@ -199,23 +203,28 @@ function maximumAssignable(
   const { requestCount: n, agencyCount: m, pairRequest, pairAgency } = problem;
   const pairs = pairRequest.length;
   const left = Int32Array.from(capacity);
-  const done = new Uint8Array(n);
+  const placed = new Int32Array(n).fill(-1);
   let greedy = 0;
   for (let k = 0; k < pairs; k++) {
     const i = pairRequest[k]!;
     const j = pairAgency[k]!;
-    if (done[i] === 0 && left[j]! > 0) {
-      done[i] = 1;
+    if (placed[i] === -1 && left[j]! > 0) {
+      placed[i] = k;
       left[j]!--;
       greedy++;
     }
   }
-  if (greedy === active) return greedy;
-  // Nodes: requests 0..n-1, agencies n..n+m-1, source n+m, sink n+m+1.
+  let places = 0;
+  for (let j = 0; j < m; j++) places += capacity[j]!;
+  // Everyone placed, or every place filled: nothing can beat that.
+  if (greedy === active || greedy === places) return greedy;
+  // Nodes: requests 0..n-1, agencies n..n+m-1, source n+m, sink n+m+1. Dinic starts from the
+  // greedy flow and only augments the rest.
   const arcs = pairs + n + m;
   const tail = new Int32Array(arcs);
   const head = new Int32Array(arcs);
   const cap = new Int32Array(arcs);
+  const start = new Int32Array(arcs);
   for (let k = 0; k < pairs; k++) {
     tail[k] = pairRequest[k]!;
     head[k] = n + pairAgency[k]!;
@@ -225,13 +234,18 @@ function maximumAssignable(
     tail[pairs + i] = n + m;
     head[pairs + i] = i;
     cap[pairs + i] = hasPair[i]!;
+    if (placed[i]! >= 0) {
+      start[placed[i]!] = 1;
+      start[pairs + i] = 1;
+    }
   }
   for (let j = 0; j < m; j++) {
     tail[pairs + n + j] = n + j;
     head[pairs + n + j] = n + m + 1;
     cap[pairs + n + j] = capacity[j]!;
+    start[pairs + n + j] = capacity[j]! - left[j]!;
   }
-  return solveMaxFlow({ nodeCount: n + m + 2, tail, head, capacity: cap }, n + m, n + m + 1).value;
+  return solveMaxFlow({ nodeCount: n + m + 2, tail, head, capacity: cap }, n + m, n + m + 1, start).value;
 }
 
 /**

@@ -9,17 +9,30 @@ export interface MaxFlow {
 /**
  * Maximum flow from `source` to `sink` by Dinic's blocking flows: O(E sqrt V) on the unit-capacity
  * bipartite networks the matching builds. Pure and deterministic (arcs are tried in input order).
+ * `start`, when given, is a feasible flow to start from (e.g. a greedy one): only the rest is
+ * augmented.
  */
-export function solveMaxFlow(problem: ArcList, source: number, sink: number): MaxFlow {
+export function solveMaxFlow(problem: ArcList, source: number, sink: number, start?: Int32Array): MaxFlow {
   const n = problem.nodeCount;
   const m = problem.tail.length;
   const net = buildResidual(problem, null, 1);
   const { first, head, rev, res } = net;
+  let value = 0;
+  if (start !== undefined) {
+    for (let k = 0; k < m; k++) {
+      const f = start[k]!;
+      if (f === 0) continue;
+      const a = net.arcOf[k]!;
+      res[a]! -= f;
+      res[rev[a]!]! += f;
+      if (problem.tail[k] === source) value += f;
+      if (problem.head[k] === source) value -= f;
+    }
+  }
   const level = new Int32Array(n);
   const queue = new Int32Array(n);
   const current = new Int32Array(n);
   const path = new Int32Array(n);
-  let value = 0;
   for (;;) {
     level.fill(-1);
     level[source] = 0;

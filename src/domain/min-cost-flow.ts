@@ -45,9 +45,15 @@ export type FlowSolution =
   | { kind: 'infeasible' };
 
 /** Scaling factor between refines. */
-const ALPHA = 16;
-/** A global price update after this many relabels per node (CS2 uses 0.4). */
-const UPDATE_FREQUENCY = 0.5;
+const ALPHA = 4;
+/**
+ * A global price update at the start of each refine, and again after this many relabels per node.
+ * Measured on 10,000 x 200 batches: an update costs a pass over the whole graph, more than the
+ * relabels it saves when done more often.
+ */
+const UPDATE_FREQUENCY = 4;
+/** Arcs remembered per node for quick relabels. */
+const QUICK = 8;
 const SAFE = 2 ** 53;
 
 /**
@@ -111,6 +117,17 @@ class Refiner {
   readonly next: Int32Array;
   readonly prev: Int32Array;
   private readonly done: Uint8Array;
+  // Quick relabel (Goldberg & Kennedy's "quick-min"), for nodes without incoming arcs: the
+  // QUICK best arcs by value price[head] - cost at the last full scan, and the next value as a
+  // bound on every other arc. Prices only ever fall, so values only fall: the bound stays valid.
+  private readonly quick: Uint8Array;
+  private readonly cacheArc: Int32Array;
+  private readonly cacheBound: Float64Array;
+  private readonly topValue = new Float64Array(QUICK);
+  /** The value of the arc bestArc returned last. */
+  private bestValue = 0;
+  private relabels = 0;
+  private updateAfter = 0;
 
   constructor(
     private readonly g: ResidualNetwork,
@@ -127,6 +144,104 @@ class Refiner {
     this.next = new Int32Array(n);
     this.prev = new Int32Array(n);
     this.done = new Uint8Array(n);
+    this.quick = new Uint8Array(n);
+    for (let v = 0; v < n; v++)
+      if (g.mid[v] === g.first[v + 1] && g.mid[v]! - g.first[v]! > QUICK) this.quick[v] = 1;
+    this.cacheArc = new Int32Array(n * QUICK).fill(-1);
+    this.cacheBound = new Float64Array(n).fill(Number.NaN);
+  }
+
+  /**
+   * Sets v's price just below the value bestArc found (making that arc admissible), and runs a
+   * global price update every `updateAfter` relabels. False when v's price fell further than any
+   * feasible network allows: the supplies cannot be routed.
+   */
+  private relabel(v: number, eps: number, limit: number): boolean {
+    const { price } = this;
+    price[v] = this.bestValue - eps;
+    if (this.start[v]! - price[v]! > limit) return false;
+    if (++this.relabels >= this.updateAfter) {
+      this.relabels = 0;
+      this.priceUpdate(eps);
+      const { first, n } = this.g;
+      for (let u = 0; u < n; u++) this.current[u] = first[u]!;
+    }
+    return true;
+  }
+
+  /**
+   * The residual arc of v (arcs up to `end`) with the highest price[head] - cost, or -1; its value
+   * goes to bestValue. Nodes without incoming arcs use their cache when it proves the answer.
+   */
+  private bestArc(v: number, end: number): number {
+    const { first, head, res, cost } = this.g;
+    const { price } = this;
+    let best = Number.NEGATIVE_INFINITY;
+    let arc = -1;
+    if (this.quick[v] === 0) {
+      for (let b = first[v]!; b < end; b++) {
+        if (res[b]! > 0) {
+          const value = price[head[b]!]! - cost[b]!;
+          if (value > best) {
+            best = value;
+            arc = b;
+          }
+        }
+      }
+      this.bestValue = best;
+      return arc;
+    }
+    const { cacheArc, topValue } = this;
+    const base = v * QUICK;
+    const bound = this.cacheBound[v]!;
+    if (bound === bound) {
+      for (let c = 0; c < QUICK; c++) {
+        const b = cacheArc[base + c]!;
+        if (b >= 0 && res[b]! > 0) {
+          const value = price[head[b]!]! - cost[b]!;
+          if (value > best) {
+            best = value;
+            arc = b;
+          }
+        }
+      }
+      if (arc >= 0 && best >= bound) {
+        this.bestValue = best;
+        return arc;
+      }
+    }
+    // Full scan: keep the QUICK best arcs (residual or not: one may become residual again) and the
+    // best value left out as the bound; answer with the best residual arc.
+    let kept = 0;
+    let left = Number.NEGATIVE_INFINITY;
+    best = Number.NEGATIVE_INFINITY;
+    arc = -1;
+    for (let b = first[v]!; b < end; b++) {
+      const value = price[head[b]!]! - cost[b]!;
+      if (res[b]! > 0 && value > best) {
+        best = value;
+        arc = b;
+      }
+      if (kept === QUICK && value <= topValue[QUICK - 1]!) {
+        if (value > left) left = value;
+        continue;
+      }
+      if (kept === QUICK) {
+        if (topValue[QUICK - 1]! > left) left = topValue[QUICK - 1]!;
+        kept--;
+      }
+      let at = kept++;
+      while (at > 0 && topValue[at - 1]! < value) {
+        topValue[at] = topValue[at - 1]!;
+        cacheArc[base + at] = cacheArc[base + at - 1]!;
+        at--;
+      }
+      topValue[at] = value;
+      cacheArc[base + at] = b;
+    }
+    this.cacheBound[v] = left;
+    this.bestValue = best;
+    return arc;
   }
 
   /** Turns an (eps * ALPHA)-optimal flow into an eps-optimal one. False if infeasible. */
@@ -162,50 +277,46 @@ class Refiner {
         inQueue[v] = 1;
       }
     }
-    const updateAfter = Math.max(100000, Math.floor(UPDATE_FREQUENCY * n));
-    let relabels = 0;
+    this.updateAfter = Math.max(16, Math.floor(UPDATE_FREQUENCY * n));
+    this.relabels = 0;
     while (qSize > 0) {
       const v = queue[qHead]!;
       qHead = (qHead + 1) % n;
       qSize--;
       inQueue[v] = 0;
+      const quick = this.quick[v] === 1;
       while (excess[v]! > 0) {
-        const pv = price[v]!;
         const end = liveEnd[v]!;
         let a = current[v]!;
-        for (; a < end; a++) {
-          if (res[a]! > 0 && cost[a]! + pv - price[head[a]!]! < 0) break;
-        }
-        if (a < end) {
+        if (quick) {
+          // Bid on the best arc: admissible as it is when its value beats the node's price, else
+          // after relabelling to it. No scan of the node's other arcs.
+          a = this.bestArc(v, end);
+          if (a < 0) return false;
+          if (!(this.bestValue > price[v]!) && !this.relabel(v, eps, limit)) return false;
+        } else {
+          const pv = price[v]!;
+          for (; a < end; a++) {
+            if (res[a]! > 0 && cost[a]! + pv - price[head[a]!]! < 0) break;
+          }
+          if (a === end) {
+            // Relabel to the highest price at which some residual arc becomes admissible. That arc
+            // is admissible now, so discharge resumes there (skipping an earlier admissible arc is
+            // harmless: a later relabel keeps eps-optimality).
+            a = this.bestArc(v, end);
+            if (a < 0 || !this.relabel(v, eps, limit)) return false;
+          }
           current[v] = a;
-          const w = head[a]!;
-          const delta = Math.min(excess[v]!, res[a]!);
-          excess[v]! -= delta;
-          const before = excess[w]!;
-          excess[w] = before + delta;
-          pushFlow(g, v, a, delta);
-          if (before <= 0 && before + delta > 0 && inQueue[w] === 0) {
-            queue[(qHead + qSize++) % n] = w;
-            inQueue[w] = 1;
-          }
-          continue;
         }
-        // Relabel: the highest price at which some residual arc becomes admissible.
-        let best = Number.NEGATIVE_INFINITY;
-        for (let b = first[v]!; b < end; b++) {
-          if (res[b]! > 0) {
-            const candidate = price[head[b]!]! - cost[b]!;
-            if (candidate > best) best = candidate;
-          }
-        }
-        if (best === Number.NEGATIVE_INFINITY) return false;
-        price[v] = best - eps;
-        current[v] = first[v]!;
-        if (start[v]! - price[v]! > limit) return false;
-        if (++relabels >= updateAfter) {
-          relabels = 0;
-          this.priceUpdate(eps);
-          for (let u = 0; u < n; u++) current[u] = first[u]!;
+        const w = head[a]!;
+        const delta = Math.min(excess[v]!, res[a]!);
+        excess[v]! -= delta;
+        const before = excess[w]!;
+        excess[w] = before + delta;
+        pushFlow(g, v, a, delta);
+        if (before <= 0 && before + delta > 0 && inQueue[w] === 0) {
+          queue[(qHead + qSize++) % n] = w;
+          inQueue[w] = 1;
         }
       }
     }
