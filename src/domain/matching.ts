@@ -245,3 +245,40 @@ function grow<T extends Int32Array | Float64Array>(array: T, size: number): T {
   bigger.set(array);
   return bigger;
 }
+
+/**
+ * A child's age in whole years on `day` (both ISO dates, `YYYY-MM-DD`): the birthday counts from
+ * the day itself; a 29 February birthday counts from 1 March in other years.
+ */
+export function ageOn(dateOfBirth: string, day: string): number {
+  const [by, bm, bd] = dateOfBirth.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const hadBirthday = m > bm || (m === bm && d >= bd);
+  return y - by - (hadBirthday ? 0 : 1);
+}
+
+/** Intervention review points, as local calendar days of the hub (Early Help guidance). */
+export const REVIEW_AFTER_MONTHS = 3;
+export const QUESTION_AFTER_MONTHS = 12;
+
+/**
+ * The dates an allocation decided on local day `decidedOn` (`YYYY-MM-DD` in the hub's zone)
+ * carries: the first review, and the 12-month point after which the case must be questioned.
+ * Month arithmetic clamps to the month's end (30 November + 3 months = 28 or 29 February).
+ */
+export function allocationDates(decidedOn: string): { reviewDueOn: string; endsBy: string } {
+  return {
+    reviewDueOn: addMonths(decidedOn, REVIEW_AFTER_MONTHS),
+    endsBy: addMonths(decidedOn, QUESTION_AFTER_MONTHS),
+  };
+}
+
+function addMonths(day: string, months: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const index = y * 12 + (m - 1) + months;
+  const year = Math.floor(index / 12);
+  const month = (index % 12) + 1;
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const pad = (x: number) => String(x).padStart(2, '0');
+  return `${year}-${pad(month)}-${pad(Math.min(d, last))}`;
+}
