@@ -63,7 +63,10 @@ const envSchema = z.object({
     .trim()
     .optional()
     .transform((v) => (v === '' ? undefined : v))
-    .refine((v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)), 'must be an http(s) URL')
+    .refine(
+      (v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)),
+      'must be an http(s) URL',
+    )
     .transform((v) => v?.replace(/\/+$/, '')),
   SESSION_SECRET: z.string().optional(),
   HUB_TIMEZONE: z
