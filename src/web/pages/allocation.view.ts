@@ -27,6 +27,8 @@ export interface QueueSuggestion {
   score: number;
   /** The breakdown in words, e.g. "needs 1/1 covered (parenting); same locality; ...". */
   text: string;
+  /** The domain breakdown as stored (components with value, weight, contribution). */
+  breakdown: unknown;
 }
 
 export interface QueueRequest {
@@ -143,6 +145,7 @@ export async function loadAllocationQueue(
       rank: s.rank,
       score: s.score,
       text: breakdownText(s.breakdown),
+      breakdown: typeof s.breakdown === 'string' ? JSON.parse(s.breakdown) : s.breakdown,
     });
     suggestionsOf.set(s.requestId, list);
   }
