@@ -1,6 +1,7 @@
 import type { JobDefinition } from '../src/queue/job.ts';
 import { buildAgendaJob } from './build-agenda.ts';
 import { chaseProformasJob } from './chase-proformas.ts';
+import { computeSuggestionsJob } from './compute-suggestions.ts';
 import { planSittingsJob } from './plan-sittings.ts';
 import { sendEmailJob } from './send-email.ts';
 import { sweepJob } from './sweep.ts';
@@ -13,4 +14,5 @@ export const jobDefinitions: JobDefinition<any>[] = [
   buildAgendaJob,
   chaseProformasJob,
   sendEmailJob,
+  computeSuggestionsJob,
 ];
