@@ -98,6 +98,7 @@ describe('hub demo --fortnight (embedded, no servers)', () => {
       expect(summary.agendas.length).toBeGreaterThanOrEqual(2);
       expect(summary.proformas.submitted).toBeGreaterThan(0);
       expect(summary.proformas.escalated).toBeGreaterThan(0);
+      expect(summary.suggestions.proposals).toBeGreaterThan(0);
       const sent = Object.values(summary.emails as Record<string, Record<string, number>>).reduce(
         (n, s) => n + (s.sent ?? 0),
         0,

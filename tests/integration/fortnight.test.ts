@@ -175,6 +175,15 @@ describe('a fortnight on PostgreSQL, Redis and SMTP', () => {
       .executeTakeFirstOrThrow();
     expect(Number(flagged.n)).toBeGreaterThan(0);
 
+    // Once the agenda was built, a lead agency was proposed for its requests from live capacity.
+    const proposals = await handle.db
+      .selectFrom('suggestions')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('sitting_id', '=', focus.id)
+      .where('rank', '=', 0)
+      .executeTakeFirstOrThrow();
+    expect(Number(proposals.n)).toBeGreaterThan(0);
+
     // Nothing twice, nothing lost: every Message-ID arrived once, every outbox row is sent or cancelled.
     expect([...smtp.countsByMessageId().values()].every((n) => n === 1)).toBe(true);
     const states = await handle.db
