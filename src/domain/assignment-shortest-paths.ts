@@ -58,8 +58,16 @@ export function solveByShortestPaths(problem: AssignmentProblem): Assignment {
   const { f64, i32 } = scratch(W * (arcs + 2 * n + 2 * right), 2 * arcs + 10 * n + 8 * right + places + 2);
   let fAt = 0;
   let iAt = 0;
-  const floats = (length: number) => new Float64Array(f64.buffer, 8 * (fAt += length) - 8 * length, length);
-  const ints = (length: number) => new Int32Array(i32.buffer, 4 * (iAt += length) - 4 * length, length);
+  const floats = (length: number) => {
+    const view = new Float64Array(f64.buffer, 8 * fAt, length);
+    fAt += length;
+    return view;
+  };
+  const ints = (length: number) => {
+    const view = new Int32Array(i32.buffer, 4 * iAt, length);
+    iAt += length;
+    return view;
+  };
   // Arcs per request (CSR, input order), then one arc to U: arc x of request r is at first[r] + r + x.
   const first = ints(n + 1);
   const degree = ints(right);
@@ -69,7 +77,8 @@ export function solveByShortestPaths(problem: AssignmentProblem): Assignment {
     const j = pairAgency[k]!;
     const score = pairScore[k]!;
     if (i < 0 || i >= n || j < 0 || j >= m) throw new RangeError(`pair ${k} is out of range`);
-    if (Math.floor(score) !== score || score < 0) throw new RangeError(`score of pair ${k} must be an integer >= 0`);
+    if (Math.floor(score) !== score || score < 0)
+      throw new RangeError(`score of pair ${k} must be an integer >= 0`);
     first[i + 1]!++;
     degree[j]!++;
     if (score > maxScore) maxScore = score;
