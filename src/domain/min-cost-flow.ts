@@ -194,7 +194,7 @@ class Refiner {
     const { cacheArc, topValue } = this;
     const base = v * QUICK;
     const bound = this.cacheBound[v]!;
-    if (bound === bound) {
+    if (!Number.isNaN(bound)) {
       for (let c = 0; c < QUICK; c++) {
         const b = cacheArc[base + c]!;
         if (b >= 0 && res[b]! > 0) {
