@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ageOn,
+  allocationDates,
   brokenRule,
   compareIds,
   defaultMatchWeights,
@@ -280,5 +282,21 @@ describe('batch proposal', () => {
 
   it('refuses duplicate ids', () => {
     expect(() => proposeMatches([agency('A1'), agency('A1')], [])).toThrow(/duplicate agency id A1/);
+  });
+});
+
+describe('dates', () => {
+  it('counts a child as a year older from the birthday itself, 29 February from 1 March', () => {
+    expect(ageOn('2015-03-31', '2027-03-31')).toBe(12);
+    expect(ageOn('2015-04-01', '2027-03-31')).toBe(11);
+    expect(ageOn('2012-02-29', '2027-02-28')).toBe(14);
+    expect(ageOn('2012-02-29', '2027-03-01')).toBe(15);
+  });
+
+  it('sets the review 3 months and the questioning point 12 months after the decision day', () => {
+    expect(allocationDates('2027-03-31')).toEqual({ reviewDueOn: '2027-06-30', endsBy: '2028-03-31' });
+    // Month ends clamp: 30 November + 3 months is the last day of February.
+    expect(allocationDates('2027-11-30')).toEqual({ reviewDueOn: '2028-02-29', endsBy: '2028-11-30' });
+    expect(allocationDates('2028-02-29')).toEqual({ reviewDueOn: '2028-05-29', endsBy: '2029-02-28' });
   });
 });
