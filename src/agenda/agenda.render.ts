@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { AgendaFlag, DeferralReason, RequestKind, Urgency } from '../domain/agenda.ts';
 import { renderIcs } from '../domain/ics.ts';
+import { rememberStrings } from '../render/remembered.ts';
 import { render } from '../render/templates.ts';
 
 /*
@@ -82,9 +83,9 @@ const URGENCY_ORDER: Record<Urgency, number> = { high: 0, normal: 1, low: 2 };
 const byUrgency = (a: AgendaViewRequest, b: AgendaViewRequest) =>
   URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency] || (a.reference < b.reference ? -1 : 1);
 
-function time(iso: string, zone: string): string {
-  return DateTime.fromISO(iso, { setZone: true }).setZone(zone).toFormat('HH:mm');
-}
+const time = rememberStrings((iso: string, zone: string): string =>
+  DateTime.fromISO(iso, { setZone: true }).setZone(zone).toFormat('HH:mm'),
+);
 
 function requestRow(r: AgendaViewRequest) {
   return {
@@ -251,6 +252,39 @@ export interface AgendaInvite {
   ics: string;
 }
 
+/** One invite to be sent: an item and a school with requests in it (see `inviteTargets`). */
+export interface InviteTarget {
+  itemId: number;
+  schoolUrn: number;
+  schoolName: string;
+  item: AgendaView['items'][number];
+  /** That school's requests in the item, in the item's order. */
+  requests: AgendaViewRequest[];
+}
+
+/**
+ * Who is invited to what, in invite order: per item (in the view's order), each school with a
+ * request in it (in order of its first request). Cheap: no iCalendar is rendered.
+ */
+export function inviteTargets(view: AgendaView): InviteTarget[] {
+  const targets: InviteTarget[] = [];
+  for (const item of view.items) {
+    const schools = new Map<number, AgendaViewRequest[]>();
+    for (const r of item.requests) {
+      if (r.schoolUrn !== null) schools.set(r.schoolUrn, [...(schools.get(r.schoolUrn) ?? []), r]);
+    }
+    for (const [urn, requests] of schools)
+      targets.push({
+        itemId: item.id,
+        schoolUrn: urn,
+        schoolName: requests[0]!.schoolName ?? '',
+        item,
+        requests,
+      });
+  }
+  return targets;
+}
+
 /**
  * One invite per item for each school with a request in it, naming only that school's requests (a
  * school sees its own requests, not a sibling's at another school). The UID is stable per sitting,
@@ -260,48 +294,40 @@ export function renderAgendaInvites(
   view: AgendaView,
   options: { stamp: string; organizer?: string; sequence?: number; uidDomain?: string },
 ): AgendaInvite[] {
-  const invites: AgendaInvite[] = [];
   const zone = view.timezone;
-  for (const item of view.items) {
-    const schools = new Map<number, AgendaViewRequest[]>();
-    for (const r of item.requests) {
-      if (r.schoolUrn !== null) schools.set(r.schoolUrn, [...(schools.get(r.schoolUrn) ?? []), r]);
-    }
-    for (const [urn, requests] of schools) {
-      const refs = requests.map((r) => r.reference).sort();
-      const day = DateTime.fromISO(item.startsAt, { setZone: true }).setZone(zone);
-      const ics = renderIcs({
-        name: `${view.hubName} agenda`,
-        timezone: zone,
-        method: 'REQUEST',
-        stamp: options.stamp,
-        events: [
-          {
-            uid: `agenda-${view.sittingId}-${item.familyReference}-${urn}@${options.uidDomain ?? 'allocation-hub'}`,
-            start: item.startsAt,
-            end: item.endsAt,
-            summary: `${view.hubName}: ${refs.join(', ')}`,
-            description: [
-              `Early Help Assessment Partnership Allocations Hub: ${view.hubName}.`,
-              `Request${refs.length > 1 ? 's' : ''}: ${refs.join(', ')} (${requests[0]!.schoolName ?? ''}).`,
-              `Your slot: ${day.toFormat('cccc d LLLL yyyy')}, ${time(item.startsAt, zone)} to ${time(item.endsAt, zone)} (${zone} time).`,
-              'If no one from the school can attend, please complete the proforma before the deadline using the link in your email.',
-            ].join('\n'),
-            sequence: options.sequence ?? 0,
-            ...(options.organizer ? { organizer: options.organizer } : {}),
-            attendees: requests[0]!.schoolEmails,
-          },
-        ],
-      });
-      invites.push({
-        itemId: item.id,
-        schoolUrn: urn,
-        schoolName: requests[0]!.schoolName ?? '',
-        to: requests[0]!.schoolEmails,
-        filename: `agenda-${view.date}-${item.familyReference}-${urn}.ics`,
-        ics,
-      });
-    }
-  }
-  return invites;
+  return inviteTargets(view).map(({ item, schoolUrn: urn, requests }) => {
+    const refs = requests.map((r) => r.reference).sort();
+    const day = DateTime.fromISO(item.startsAt, { setZone: true }).setZone(zone);
+    const ics = renderIcs({
+      name: `${view.hubName} agenda`,
+      timezone: zone,
+      method: 'REQUEST',
+      stamp: options.stamp,
+      events: [
+        {
+          uid: `agenda-${view.sittingId}-${item.familyReference}-${urn}@${options.uidDomain ?? 'allocation-hub'}`,
+          start: item.startsAt,
+          end: item.endsAt,
+          summary: `${view.hubName}: ${refs.join(', ')}`,
+          description: [
+            `Early Help Assessment Partnership Allocations Hub: ${view.hubName}.`,
+            `Request${refs.length > 1 ? 's' : ''}: ${refs.join(', ')} (${requests[0]!.schoolName ?? ''}).`,
+            `Your slot: ${day.toFormat('cccc d LLLL yyyy')}, ${time(item.startsAt, zone)} to ${time(item.endsAt, zone)} (${zone} time).`,
+            'If no one from the school can attend, please complete the proforma before the deadline using the link in your email.',
+          ].join('\n'),
+          sequence: options.sequence ?? 0,
+          ...(options.organizer ? { organizer: options.organizer } : {}),
+          attendees: requests[0]!.schoolEmails,
+        },
+      ],
+    });
+    return {
+      itemId: item.id,
+      schoolUrn: urn,
+      schoolName: requests[0]!.schoolName ?? '',
+      to: requests[0]!.schoolEmails,
+      filename: `agenda-${view.date}-${item.familyReference}-${urn}.ics`,
+      ics,
+    };
+  });
 }

@@ -16,6 +16,7 @@ import { type AgendaDiffEntry, type ComparableAgenda, diffAgendas } from '../dom
 import { AppError } from '../errors.ts';
 import type { AgendaView, AgendaViewRequest } from './agenda.render.ts';
 import * as repo from './agenda.repository.ts';
+import * as viewRepo from './agenda-view.repository.ts';
 
 /*
  * Load -> domain -> persist + audit, one transaction per call. Agenda work on a hub is serialised by
@@ -328,22 +329,32 @@ function storedComparable(
  * flags; never a child's name, date of birth or address. Throws AppError `not-found`.
  */
 export async function getAgendaView(db: repo.Conn, sittingId: number): Promise<AgendaView> {
-  const sitting = await repo.findSitting(db, sittingId);
+  return (await loadAgendaView(db, sittingId)).view;
+}
+
+/**
+ * `getAgendaView` with what the pages also need: the sitting's hub and each request's id by its
+ * reference (every request on the agenda or deferred from it). One round trip: the sitting, its
+ * items, their requests and the deferrals are read in parallel. Throws AppError `not-found`.
+ */
+export async function loadAgendaView(
+  db: repo.Conn,
+  sittingId: number,
+): Promise<{ view: AgendaView; hubId: number; requestIdOf: Map<string, number> }> {
+  const [sitting, items, links, deferrals] = await Promise.all([
+    repo.findSitting(db, sittingId),
+    viewRepo.findViewItems(db, sittingId),
+    viewRepo.findViewLinks(db, sittingId),
+    viewRepo.findViewDeferrals(db, sittingId),
+  ]);
   if (!sitting)
     throw new AppError(
       'not-found',
       `No sitting ${sittingId}: check the id (\`hub plan --hub <id> --json\` lists them).`,
     );
-  const [items, deferrals] = await Promise.all([
-    repo.findItems(db, sittingId),
-    repo.findDeferrals(db, sittingId),
-  ]);
-  const details = await repo.findRequestDetails(db, [
-    ...items.flatMap((i) => i.requestIds),
-    ...deferrals.map((d) => d.requestId),
-  ]);
-  const request = (id: number): AgendaViewRequest => {
-    const d = details.get(id)!;
+  const requestIdOf = new Map<string, number>();
+  const request = (d: viewRepo.RequestDetailRow): AgendaViewRequest => {
+    requestIdOf.set(d.reference, d.id);
     return {
       reference: d.reference,
       kind: d.kind,
@@ -356,6 +367,12 @@ export async function getAgendaView(db: repo.Conn, sittingId: number): Promise<A
         d.attendanceFrom && d.attendanceTo ? { from: d.attendanceFrom, to: d.attendanceTo } : null,
     };
   };
+  const requestsOf = new Map<number, AgendaViewRequest[]>();
+  for (const link of links) {
+    const list = requestsOf.get(link.itemId);
+    if (list) list.push(request(link.request));
+    else requestsOf.set(link.itemId, [request(link.request)]);
+  }
   const times = slotTimes({
     startsAt: sitting.startsAt.toISOString(),
     slotMinutes: sitting.slotMinutes,
@@ -364,7 +381,12 @@ export async function getAgendaView(db: repo.Conn, sittingId: number): Promise<A
     breakMinutes: sitting.breakMinutes,
     timezone: sitting.timezone,
   });
-  return {
+  const slots = times.map((t) => ({
+    slot: t.slot,
+    startsAt: localIso(t.startsAt),
+    endsAt: localIso(t.endsAt),
+  }));
+  const view: AgendaView = {
     sittingId,
     hubName: sitting.hubName,
     timezone: sitting.timezone,
@@ -375,19 +397,20 @@ export async function getAgendaView(db: repo.Conn, sittingId: number): Promise<A
     slotMinutes: sitting.slotMinutes,
     breakAfterSlot: sitting.breakAfterSlot,
     breakMinutes: sitting.breakMinutes,
-    slots: times.map((t) => ({ slot: t.slot, startsAt: localIso(t.startsAt), endsAt: localIso(t.endsAt) })),
+    slots,
     items: items.map((i) => ({
       id: i.id,
       slot: i.slot,
       slotsUsed: i.slotsUsed,
-      startsAt: localIso(times[i.slot]!.startsAt),
-      endsAt: localIso(times[Math.min(i.slot + i.slotsUsed, times.length) - 1]!.endsAt),
+      startsAt: slots[i.slot]!.startsAt,
+      endsAt: slots[Math.min(i.slot + i.slotsUsed, slots.length) - 1]!.endsAt,
       familyReference: i.familyReference ?? '',
       pinned: i.pinned,
       movedByChair: i.movedByChair,
       flags: i.flags,
-      requests: i.requestIds.map(request),
+      requests: requestsOf.get(i.id) ?? [],
     })),
-    deferred: deferrals.map((d) => ({ ...request(d.requestId), reason: d.reason, note: d.note })),
+    deferred: deferrals.map((d) => ({ ...request(d.request), reason: d.reason, note: d.note })),
   };
+  return { view, hubId: sitting.hubId, requestIdOf };
 }

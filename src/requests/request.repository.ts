@@ -101,6 +101,22 @@ export async function findRequestRow(db: Conn, principal: Actor, id: number) {
     .executeTakeFirst();
 }
 
+/** `times_carried_over` of the given requests the principal may see, by id (others are absent). */
+export async function findTimesCarriedOver(
+  db: Conn,
+  principal: Actor,
+  ids: number[],
+): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('requests as r')
+    .select(['r.id', 'r.times_carried_over'])
+    .where('r.id', 'in', ids)
+    .where(requestScope(principal))
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.times_carried_over]));
+}
+
 export interface PlacementRow {
   request_id: number;
   sitting_id: number;

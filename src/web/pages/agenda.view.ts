@@ -2,19 +2,12 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database } from '../../../schema/database.ts';
 import type { Role } from '../../actor.ts';
-import {
-  type AgendaView,
-  flagLabels,
-  reasonLabels,
-  renderAgendaInvites,
-} from '../../agenda/agenda.render.ts';
-import * as agendaRepo from '../../agenda/agenda.repository.ts';
-import { getAgendaView } from '../../agenda/agenda.service.ts';
-import { loadStoredAgenda } from '../../agenda/agenda-edits.service.ts';
+import { type AgendaView, flagLabels, inviteTargets, reasonLabels } from '../../agenda/agenda.render.ts';
+import { loadAgendaView } from '../../agenda/agenda.service.ts';
 import type { AgendaFlag, DeferralReason } from '../../domain/agenda.ts';
 import type { AgendaDiffEntry, RequestPlacement } from '../../domain/agenda-edits.ts';
-import { AppError } from '../../errors.ts';
-import { findRequestRow } from '../../requests/request.repository.ts';
+import { rememberStrings } from '../../render/remembered.ts';
+import { findTimesCarriedOver } from '../../requests/request.repository.ts';
 import type { Principal } from '../context.ts';
 
 /*
@@ -36,27 +29,31 @@ export interface AgendaReview {
   carriedOver: Map<string, number>;
 }
 
-/** Loads the review of one sitting's agenda. Throws AppError not-found. */
+/**
+ * Loads the review of one sitting's agenda: the view and the carry-over counts (those the principal
+ * may see), in two round trips whatever the agenda's size. Throws AppError not-found.
+ */
 export async function loadAgendaReview(
   db: Kysely<Database>,
   principal: Principal,
   sittingId: number,
 ): Promise<AgendaReview> {
-  const view = await getAgendaView(db, sittingId);
-  const sitting = await agendaRepo.findSitting(db, sittingId);
-  if (sitting === null) throw new AppError('not-found', `There is no sitting ${sittingId}.`);
-  const { requestIdOf } = await loadStoredAgenda(db, sitting);
+  const { view, hubId, requestIdOf } = await loadAgendaView(db, sittingId);
   const flagged = view.items
     .filter((i) => i.flags.includes('carried-over'))
     .flatMap((i) => i.requests.map((r) => r.reference));
-  const counts = await Promise.all(
-    flagged.map(async (reference) => {
-      const id = requestIdOf.get(reference);
-      const row = id === undefined ? undefined : await findRequestRow(db, principal, id);
-      return [reference, row?.times_carried_over ?? 0] as const;
-    }),
-  );
-  return { view, hubId: sitting.hubId, requestIdOf, carriedOver: new Map(counts.filter(([, n]) => n > 0)) };
+  const ids = flagged.flatMap((reference) => {
+    const id = requestIdOf.get(reference);
+    return id === undefined ? [] : [id];
+  });
+  const timesOf = await findTimesCarriedOver(db, principal, ids);
+  const carriedOver = new Map<string, number>();
+  for (const reference of flagged) {
+    const id = requestIdOf.get(reference);
+    const n = id === undefined ? 0 : (timesOf.get(id) ?? 0);
+    if (n > 0) carriedOver.set(reference, n);
+  }
+  return { view, hubId, requestIdOf, carriedOver };
 }
 
 type Tag = { text: string; classes: string };
@@ -87,16 +84,17 @@ const statusTags: Record<string, Tag> = {
 
 const times = (n: number) => (n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`);
 
-/** `HH:mm` of an instant in the zone. */
-export function hhmm(iso: string, zone: string): string {
-  return DateTime.fromISO(iso, { setZone: true }).setZone(zone).toFormat('HH:mm');
-}
+/** `HH:mm` of an instant in the zone (remembered: a page shows the same slot times on every request). */
+export const hhmm = rememberStrings((iso: string, zone: string): string =>
+  DateTime.fromISO(iso, { setZone: true }).setZone(zone).toFormat('HH:mm'),
+);
 
 /** What the agenda page, the item page and the publish page show. */
 export function reviewModel(review: AgendaReview) {
   const { view, requestIdOf, carriedOver } = review;
   const zone = view.timezone;
-  const invites = renderAgendaInvites(view, { stamp: '2000-01-01T00:00:00Z' });
+  // Who gets an invite for which item: the same list the invites are rendered from, without the iCalendar.
+  const invites = inviteTargets(view);
   const items = view.items.map((item, index) => {
     const carried = Math.max(0, ...item.requests.map((r) => carriedOver.get(r.reference) ?? 0));
     const tags: Tag[] = item.flags.map((flag) => ({
