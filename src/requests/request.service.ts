@@ -37,8 +37,12 @@ export function decodeCursor(cursor: string): { receivedAt: Date; id: number } {
   });
 }
 
-function placementOf(p: repo.PlacementRow | undefined): RequestSummary['placement'] {
-  if (p === undefined) return null;
+type SlotTimes = ReturnType<typeof slotTimes>;
+
+/** Slot times of a placement's sitting; `cache` (by sitting id, one call's rows) spares recomputing them. */
+function sittingTimes(p: repo.PlacementRow, cache?: Map<number, SlotTimes>): SlotTimes {
+  const cached = cache?.get(p.sitting_id);
+  if (cached) return cached;
   const times = slotTimes({
     startsAt: p.starts_at.toISOString(),
     slotMinutes: p.slot_minutes,
@@ -47,6 +51,16 @@ function placementOf(p: repo.PlacementRow | undefined): RequestSummary['placemen
     breakMinutes: p.break_minutes,
     timezone: p.timezone,
   });
+  cache?.set(p.sitting_id, times);
+  return times;
+}
+
+function placementOf(
+  p: repo.PlacementRow | undefined,
+  cache?: Map<number, SlotTimes>,
+): RequestSummary['placement'] {
+  if (p === undefined) return null;
+  const times = sittingTimes(p, cache);
   const first = times[p.slot];
   const last = times[Math.min(p.slot + p.slots_used, times.length) - 1];
   if (first === undefined || last === undefined) return null;
@@ -60,7 +74,11 @@ function placementOf(p: repo.PlacementRow | undefined): RequestSummary['placemen
   };
 }
 
-function toSummary(r: repo.SummaryRow, placement: repo.PlacementRow | undefined): RequestSummary {
+function toSummary(
+  r: repo.SummaryRow,
+  placement: repo.PlacementRow | undefined,
+  cache?: Map<number, SlotTimes>,
+): RequestSummary {
   return {
     id: r.id,
     reference: r.reference,
@@ -78,7 +96,7 @@ function toSummary(r: repo.SummaryRow, placement: repo.PlacementRow | undefined)
     childCount: r.child_count,
     consentGiven: r.consent_given,
     timesCarriedOver: r.times_carried_over,
-    placement: placementOf(placement),
+    placement: placementOf(placement, cache),
   };
 }
 
@@ -109,8 +127,10 @@ export async function listRequests(
     ).map((p) => [p.request_id, p]),
   );
   const last = page.at(-1);
+  // Requests of one page mostly share a few sittings: their slot times are worked out once each.
+  const times = new Map<number, SlotTimes>();
   return {
-    items: page.map((r) => toSummary(r, placements.get(r.id))),
+    items: page.map((r) => toSummary(r, placements.get(r.id), times)),
     nextCursor: rows.length > limit && last ? encodeCursor(last.received_at, last.id) : null,
   };
 }
