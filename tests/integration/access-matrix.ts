@@ -3,6 +3,7 @@ import type { Database } from '../../schema/database.ts';
 import { randomSecret, sha256Hex } from '../../src/auth/secret.ts';
 import { mintProformaLink, type PrincipalName, type World } from '../helpers/web-world.ts';
 import { adminMatrix } from './access-matrix.admin.ts';
+import { allocationMatrix } from './access-matrix.allocation.ts';
 import { chairMatrix } from './access-matrix.chair.ts';
 
 /*
@@ -127,4 +128,7 @@ export const accessMatrix: Record<string, MatrixRow> = {
 
   // Administration.
   ...adminMatrix,
+
+  // Allocations: the coordinator's queue, the agency's pages and the API.
+  ...allocationMatrix,
 };
