@@ -1,19 +1,16 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { simpleParser } from 'mailparser';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintSignInLink } from '../../src/auth/sign-in.service.ts';
-import { loadConfig } from '../../src/config.ts';
-import type { DbHandle } from '../../src/db/client.ts';
-import { dispatchDue } from '../../src/email/outbox.service.ts';
-import { createFileTransport } from '../../src/email/transport.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
+import {
+  AxeAudit,
+  BrowserProblems,
+  type BrowserRig,
+  deliverOutboxAsEml,
+  openPage,
+  saveScreenshot,
+  screenshotSteps,
+  signInUrlIn,
+  startBrowserRig,
+} from '../helpers/browser.ts';
 import { worldNow } from '../helpers/web-world.ts';
 import { type ChairWorld, createChairWorld } from '../integration/web-chair.world.ts';
 
@@ -26,119 +23,26 @@ import { type ChairWorld, createChairWorld } from '../integration/web-chair.worl
  * 320 px are saved in tests/e2e/screenshots/ (and one of any failing step).
  */
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshots = path.join(here, 'screenshots');
-const axeSource = readFileSync(
-  fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url)),
-  'utf8',
-);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 describe('the chair reviews, edits and publishes an agenda in a real browser', () => {
-  let handle: DbHandle;
-  let world: ChairWorld;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let rig: BrowserRig<ChairWorld>;
   let page: Page;
-  let base: string;
-  const outbox = mkdtempSync(path.join(tmpdir(), 'hub-e2e-chair-outbox-'));
-  const consoleErrors: string[] = [];
-  const failedResponses: string[] = [];
-  const axeFindings: string[] = [];
-  const axeMinor: string[] = [];
-  let pagesChecked = 0;
+  const problems = new BrowserProblems();
+  const axe = new AxeAudit();
+  const step = screenshotSteps('chair-', () => page);
+  const checkPage = (label: string) => axe.check(page, label);
 
   beforeAll(async () => {
-    handle = await createTestDatabase(engines.includes('postgres') ? 'postgres' : 'pglite');
-    world = await createChairWorld(handle.db);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      PUBLIC_BASE_URL: base,
-      SESSION_SECRET: 'e2e-session-secret-of-at-least-32-characters',
-    });
-    app = await buildApp({ db: handle.db, config, now: () => worldNow, logger: false });
-    await app.listen({ port, host: '127.0.0.1' });
-    mkdirSync(screenshots, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400) failedResponses.push(`${r.status()} ${new URL(r.url()).pathname}`);
-    });
+    rig = await startBrowserRig(createChairWorld);
+    page = problems.watch(await openPage(rig.browser, { width: 1280, height: 900 }));
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-    rmSync(outbox, { recursive: true, force: true });
+    await rig?.close();
   });
 
-  /** Runs a step; on failure saves a full-page screenshot named after it, then fails. */
-  async function step(name: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      await page
-        .screenshot({ path: path.join(screenshots, `chair-${name}.png`), fullPage: true })
-        .catch(() => {});
-      throw error;
-    }
-  }
-
-  /** axe-core on the current page (through the DevTools protocol, so the page's CSP stays on). */
-  async function checkPage(label: string): Promise<void> {
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const result = await (
-        globalThis as unknown as {
-          axe: {
-            run: () => Promise<{
-              violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }>;
-            }>;
-          };
-        }
-      ).axe.run();
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.length,
-      }));
-    });
-    pagesChecked += 1;
-    for (const v of violations)
-      (v.impact === 'serious' || v.impact === 'critical' ? axeFindings : axeMinor).push(
-        `${label}: ${v.id} (${v.impact}) ${v.help} x${v.nodes}`,
-      );
-    // Nothing wider than the window (320 px on a phone).
-    const [scroll, inner] = await page.evaluate<[number, number]>(
-      '[document.documentElement.scrollWidth, window.innerWidth]',
-    );
-    expect(scroll, `${label} is wider than the window`).toBeLessThanOrEqual(inner);
-  }
-
-  const agendaPath = () => `/sittings/${world.sitting31}/agenda`;
+  const agendaPath = () => `/sittings/${rig.world.sitting31}/agenda`;
 
   it('signs in, builds, moves an item, publishes after the confirmation and sees it published', async () => {
+    const { base, handle, world } = rig;
     await step('01-sign-in', async () => {
       await page.goto(`${base}${agendaPath()}`);
       expect(new URL(page.url()).pathname).toBe('/sign-in');
@@ -152,14 +56,9 @@ describe('the chair reviews, edits and publishes an agenda in a real browser', (
     let signInUrl = '';
     await step('02-email', async () => {
       // The dispatcher mints the link as it sends, as the worker does: no raw token is ever stored.
-      const counts = await dispatchDue(handle.db, createFileTransport(outbox, 'Hub <hub@council.test>'), {
-        now: worldNow,
-        signInLinks: { publicBaseUrl: base, mint: mintSignInLink },
-      });
+      const { counts, mails } = await deliverOutboxAsEml(handle.db, { now: worldNow, publicBaseUrl: base });
       expect(counts.sent).toBe(1);
-      const file = readdirSync(outbox).find((f) => f.endsWith('.eml')) as string;
-      const mail = await simpleParser(readFileSync(path.join(outbox, file)));
-      signInUrl = /(http:\/\/\S+\/sign-in\/[A-Za-z0-9_-]+)/.exec(mail.text ?? '')?.[1] ?? '';
+      signInUrl = signInUrlIn(mails[0]);
       expect(signInUrl).not.toBe('');
     });
 
@@ -189,7 +88,7 @@ describe('the chair reviews, edits and publishes an agenda in a real browser', (
       await page.getByRole('button', { name: 'Move item' }).click();
       await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
       await checkPage('item-refused');
-      await page.screenshot({ path: path.join(screenshots, 'chair-item-refused.png'), fullPage: true });
+      await saveScreenshot(page, 'chair-item-refused');
       expect(await page.getByRole('link', { name: /is taken by family FAM-E/ }).count()).toBe(1);
     });
 
@@ -199,7 +98,7 @@ describe('the chair reviews, edits and publishes an agenda in a real browser', (
       await page.getByText('The item has been moved. Family FAM-C is now at 11:45 to 12:15.').waitFor();
       await checkPage('agenda-moved');
       expect(await page.getByRole('heading', { name: '11:45 to 12:15 · Slot 5' }).count()).toBe(1);
-      await page.screenshot({ path: path.join(screenshots, 'chair-agenda-desktop.png'), fullPage: true });
+      await saveScreenshot(page, 'chair-agenda-desktop');
     });
 
     await step('07-publish', async () => {
@@ -236,21 +135,22 @@ describe('the chair reviews, edits and publishes an agenda in a real browser', (
       await page.goto(`${base}${agendaPath()}`);
       await page.getByRole('heading', { name: 'Agenda for Wednesday 31 March 2027' }).waitFor();
       await checkPage('agenda-320');
-      await page.screenshot({ path: path.join(screenshots, 'chair-agenda-320.png'), fullPage: true });
+      await saveScreenshot(page, 'chair-agenda-320');
       await page.goto(`${base}/sittings?hub=${world.hubId}`);
       await page.getByRole('heading', { name: 'Sittings' }).waitFor();
       await checkPage('sittings-320');
-      await page.screenshot({ path: path.join(screenshots, 'chair-sittings-320.png'), fullPage: true });
+      await saveScreenshot(page, 'chair-sittings-320');
       expect(await page.getByText('Moved from Wednesday 14 April 2027 (Hub training day)').count()).toBe(1);
     });
 
-    console.log(
-      `axe-core: ${pagesChecked} pages checked; minor or moderate findings: ${axeMinor.length ? axeMinor.join('; ') : 'none'}`,
-    );
-    expect(pagesChecked).toBeGreaterThanOrEqual(12);
-    expect(axeFindings, 'axe: serious or critical violations').toEqual([]);
+    console.log(axe.summary());
+    expect(axe.pagesChecked).toBeGreaterThanOrEqual(12);
+    expect(axe.serious, 'axe: serious or critical violations').toEqual([]);
     // The refused move is itself a 409 response; anything else (a CSP violation, a missing asset) fails.
-    const unexpected = consoleErrors.filter((e) => !e.includes('status of 409'));
-    expect(unexpected, `browser console errors (a CSP violation shows here); ${failedResponses}`).toEqual([]);
+    const unexpected = problems.consoleErrors.filter((e) => !e.includes('status of 409'));
+    expect(
+      unexpected,
+      `browser console errors (a CSP violation shows here); ${problems.failedResponses}`,
+    ).toEqual([]);
   });
 });
