@@ -1,18 +1,16 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { simpleParser } from 'mailparser';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchOutbox } from '../../jobs/send-email.ts';
-import { loadConfig } from '../../src/config.ts';
-import type { DbHandle } from '../../src/db/client.ts';
-import { createFileTransport } from '../../src/email/transport.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
+import {
+  AxeAudit,
+  BrowserProblems,
+  type BrowserRig,
+  deliverOutboxAsEml,
+  openPage,
+  recipientsOf,
+  screenshotSteps,
+  signInUrlIn,
+  startBrowserRig,
+} from '../helpers/browser.ts';
 import { createWorld, mintProformaLink, type World, worldNow } from '../helpers/web-world.ts';
 
 /*
@@ -23,110 +21,24 @@ import { createWorld, mintProformaLink, type World, worldNow } from '../helpers/
  * tests/e2e/screenshots/.
  */
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshots = path.join(here, 'screenshots');
-const axeSource = readFileSync(
-  fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url)),
-  'utf8',
-);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 describe('school proforma in a real browser', () => {
-  let handle: DbHandle;
-  let world: World;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let rig: BrowserRig<World>;
   let page: Page;
-  let base: string;
-  const outbox = mkdtempSync(path.join(tmpdir(), 'hub-e2e-outbox-'));
-  const consoleErrors: string[] = [];
-  const axeFindings: string[] = [];
-  const axeMinor: string[] = [];
-  let pagesChecked = 0;
+  const problems = new BrowserProblems();
+  const axe = new AxeAudit();
+  const step = screenshotSteps('', () => page);
+  const checkPage = (label: string) => axe.check(page, label);
 
   beforeAll(async () => {
-    // Real PostgreSQL when the suite has it (the default), else PGlite.
-    handle = await createTestDatabase(engines.includes('postgres') ? 'postgres' : 'pglite');
-    world = await createWorld(handle.db);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      PUBLIC_BASE_URL: base,
-      SESSION_SECRET: 'e2e-session-secret-of-at-least-32-characters',
-    });
-    app = await buildApp({ db: handle.db, config, now: () => worldNow, logger: false });
-    await app.listen({ port, host: '127.0.0.1' });
-    mkdirSync(screenshots, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
+    rig = await startBrowserRig(createWorld);
+    page = problems.watch(await openPage(rig.browser, { width: 320, height: 640 }));
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-    rmSync(outbox, { recursive: true, force: true });
+    await rig?.close();
   });
 
-  /** Runs a step; on failure saves a full-page screenshot named after it, then fails. */
-  async function step(name: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true }).catch(() => {});
-      throw error;
-    }
-  }
-
-  /** axe-core on the current page (run through the DevTools protocol, so the page's CSP stays on). */
-  async function checkPage(label: string): Promise<void> {
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const result = await (
-        globalThis as unknown as {
-          axe: {
-            run: () => Promise<{
-              violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }>;
-            }>;
-          };
-        }
-      ).axe.run();
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.length,
-      }));
-    });
-    pagesChecked += 1;
-    for (const v of violations)
-      (v.impact === 'serious' || v.impact === 'critical' ? axeFindings : axeMinor).push(
-        `${label}: ${v.id} (${v.impact}) ${v.help} x${v.nodes}`,
-      );
-    // Works at 320 px: nothing wider than the screen.
-    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-    expect(width, `${label} is wider than 320 px`).toBeLessThanOrEqual(320);
-  }
-
   it('signs in by the emailed link, then fills in the proforma from its own link: draft, submit, read-only', async () => {
+    const { base, browser, handle, world } = rig;
     await step('01-sign-in', async () => {
       await page.goto(`${base}/`);
       expect(new URL(page.url()).pathname).toBe('/sign-in');
@@ -143,15 +55,10 @@ describe('school proforma in a real browser', () => {
 
     let signInUrl = '';
     await step('02-email', async () => {
-      const counts = await dispatchOutbox(handle.db, createFileTransport(outbox, 'Hub <hub@council.test>'), {
-        now: worldNow,
-        publicBaseUrl: base,
-      });
+      const { counts, mails } = await deliverOutboxAsEml(handle.db, { now: worldNow, publicBaseUrl: base });
       expect(counts.sent).toBe(1);
-      const file = readdirSync(outbox).find((f) => f.endsWith('.eml')) as string;
-      const mail = await simpleParser(readFileSync(path.join(outbox, file)));
-      expect(mail.to && 'text' in mail.to ? mail.to.text : '').toBe('dsl@abbey.test');
-      signInUrl = /(http:\/\/\S+\/sign-in\/[A-Za-z0-9_-]+)/.exec(mail.text ?? '')?.[1] ?? '';
+      expect(recipientsOf(mails[0])).toBe('dsl@abbey.test');
+      signInUrl = signInUrlIn(mails[0]);
       expect(signInUrl).not.toBe('');
     });
 
@@ -171,11 +78,7 @@ describe('school proforma in a real browser', () => {
     const link = `${base}/proforma/${token}`;
     await step('04-proforma-draft', async () => {
       // The emailed link works without signing in: a fresh browser context has no session.
-      const anonymous = await browser.newContext({ viewport: { width: 320, height: 640 } });
-      page = await anonymous.newPage();
-      page.on('console', (m) => {
-        if (m.type() === 'error') consoleErrors.push(m.text());
-      });
+      page = problems.watch(await openPage(browser, { width: 320, height: 640 }));
       await page.goto(link);
       await page.getByRole('heading', { name: 'Request EH-2027-0001' }).waitFor();
       await checkPage('proforma');
@@ -233,14 +136,12 @@ describe('school proforma in a real browser', () => {
       expect(row.status).toBe('submitted');
     });
 
-    console.log(
-      `axe-core: ${pagesChecked} pages checked; minor or moderate findings: ${axeMinor.length ? axeMinor.join('; ') : 'none'}`,
-    );
-    expect(pagesChecked).toBeGreaterThanOrEqual(9);
-    expect(axeFindings, 'axe: serious or critical violations').toEqual([]);
+    console.log(axe.summary());
+    expect(axe.pagesChecked).toBeGreaterThanOrEqual(9);
+    expect(axe.serious, 'axe: serious or critical violations').toEqual([]);
     // The form re-shown with its errors is itself a 422 response; anything else (a CSP violation,
     // a missing asset) is a failure.
-    const unexpected = consoleErrors.filter((e) => !e.includes('status of 422'));
+    const unexpected = problems.consoleErrors.filter((e) => !e.includes('status of 422'));
     expect(unexpected, 'browser console errors (a CSP violation shows here)').toEqual([]);
   });
 });
