@@ -1,15 +1,14 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import type { DbHandle } from '../../src/db/client.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
-import { createWorld, type World, worldNow } from '../helpers/web-world.ts';
+import {
+  AxeAudit,
+  BrowserProblems,
+  type BrowserRig,
+  saveScreenshot,
+  screenshotSteps,
+  startBrowserRig,
+} from '../helpers/browser.ts';
+import { createWorld, type World } from '../helpers/web-world.ts';
 
 /*
  * An admin, in Debian's chromium: edits a hub, previews the sittings (a bank holiday skipped by
@@ -20,63 +19,24 @@ import { createWorld, type World, worldNow } from '../helpers/web-world.ts';
  * screenshot in tests/e2e/screenshots/.
  */
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshots = path.join(here, 'screenshots');
-const axeSource = readFileSync(
-  fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url)),
-  'utf8',
-);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 describe('admin edits a hub in a real browser', () => {
-  let handle: DbHandle;
-  let world: World;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let base: string;
+  let rig: BrowserRig<World>;
   let page: Page;
-  const axeFindings: string[] = [];
-  const consoleErrors: string[] = [];
-  let pagesChecked = 0;
+  const problems = new BrowserProblems();
+  const axe = new AxeAudit();
+  const step = screenshotSteps('admin-', () => page);
+  const checkPage = (label: string) => axe.check(page, label);
   let blockedScripts = 0;
 
   beforeAll(async () => {
-    handle = await createTestDatabase(engines.includes('postgres') ? 'postgres' : 'pglite');
-    world = await createWorld(handle.db);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      PUBLIC_BASE_URL: base,
-      SESSION_SECRET: 'e2e-session-secret-of-at-least-32-characters',
-    });
-    app = await buildApp({ db: handle.db, config, now: () => worldNow, logger: false });
-    await app.listen({ port, host: '127.0.0.1' });
-    mkdirSync(screenshots, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    rig = await startBrowserRig(createWorld);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
+    await rig?.close();
   });
 
   async function adminContext(options: { width: number; javaScript: boolean }): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: options.width, height: 800 } });
+    const context = await rig.browser.newContext({ viewport: { width: options.width, height: 800 } });
     // "JavaScript off" for the service: none of its scripts may load (axe-core still runs through
     // the DevTools protocol; Chromium's own switch would stop axe's timers too).
     if (!options.javaScript)
@@ -84,68 +44,38 @@ describe('admin edits a hub in a real browser', () => {
         blockedScripts += 1;
         return route.abort();
       });
-    const sessionId = world.sessions.admin.cookie.split('=')[1] as string;
-    await context.addCookies([{ name: 'hub_session', value: sessionId, url: base }]);
+    const sessionId = rig.world.sessions.admin.cookie.split('=')[1] as string;
+    await context.addCookies([{ name: 'hub_session', value: sessionId, url: rig.base }]);
     page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && options.javaScript) consoleErrors.push(m.text());
-    });
+    // With the scripts blocked, their refused loads are expected console errors.
+    if (options.javaScript) problems.watch(page);
     return context;
   }
 
-  async function step(name: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      await page
-        .screenshot({ path: path.join(screenshots, `admin-${name}.png`), fullPage: true })
-        .catch(() => {});
-      throw error;
-    }
-  }
-
-  /** axe-core on the current page (through the DevTools protocol, so the page's CSP stays on). */
-  async function checkPage(label: string, maxWidth: number): Promise<void> {
-    const session = await page.context().newCDPSession(page);
-    const evaluate = async (expression: string) =>
-      (await session.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true })).result
-        .value as unknown;
-    await evaluate(axeSource);
-    const violations = (await evaluate(
-      'axe.run().then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length })))',
-    )) as Array<{ id: string; impact: string; help: string; nodes: number }>;
-    await session.detach();
-    pagesChecked += 1;
-    for (const v of violations)
-      if (v.impact === 'serious' || v.impact === 'critical')
-        axeFindings.push(`${label}: ${v.id} (${v.impact}) ${v.help} x${v.nodes}`);
-    const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-    expect(width, `${label} is wider than the screen`).toBeLessThanOrEqual(maxWidth);
-  }
-
   it('previews and saves a hub without JavaScript, naming a bad RRULE on the way', async () => {
+    const { base, handle, world } = rig;
     const context = await adminContext({ width: 1280, javaScript: false });
     await step('01-admin', async () => {
       await page.goto(`${base}/admin`);
       expect(blockedScripts).toBeGreaterThan(0); // hub.mjs was asked for and refused
       await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
-      await checkPage('admin', 1280);
+      await checkPage('admin');
       await page
         .getByRole('navigation', { name: 'Admin sections' })
         .getByRole('link', { name: 'Hubs' })
         .click();
       await page.getByRole('heading', { name: 'Hubs' }).waitFor();
-      await checkPage('hubs', 1280);
+      await checkPage('hubs');
       await page.getByRole('link', { name: 'Test hub' }).click();
       await page.getByRole('heading', { name: 'Test hub' }).waitFor();
-      await checkPage('hub', 1280);
+      await checkPage('hub');
     });
 
     await step('02-bad-rrule', async () => {
       await page.getByLabel('Recurrence rule (RRULE)').fill('FREQ=WEEKLY;BYDAY=XX');
       await page.getByRole('button', { name: 'Preview sittings' }).click();
       await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
-      await checkPage('hub-error', 1280);
+      await checkPage('hub-error');
       const link = page
         .locator('.govuk-error-summary')
         .getByRole('link', { name: /Recurrence rule: not a valid RRULE/ });
@@ -165,7 +95,7 @@ describe('admin edits a hub in a real browser', () => {
       await page.getByLabel('Start time').fill('10:00');
       await page.getByRole('button', { name: 'Preview sittings' }).click();
       await page.getByRole('heading', { name: /Preview: the sittings/ }).waitFor();
-      await checkPage('hub-preview', 1280);
+      await checkPage('hub-preview');
       const skipped = page.locator('#preview-skipped');
       expect(
         await skipped.getByRole('row', { name: /Monday 29 March 2027 Easter Monday No sitting/ }).count(),
@@ -181,7 +111,7 @@ describe('admin edits a hub in a real browser', () => {
     await step('04-save', async () => {
       await page.getByRole('button', { name: 'Save hub' }).click();
       await page.getByText('Hub saved.').waitFor();
-      await checkPage('hub-saved', 1280);
+      await checkPage('hub-saved');
       expect(await page.getByText(/Sittings re-planned: \d+ added, 1 moved, \d+ cancelled/).count()).toBe(1);
       const hub = await handle.db
         .selectFrom('hubs')
@@ -200,6 +130,7 @@ describe('admin edits a hub in a real browser', () => {
   });
 
   it('works at 320 px wide with JavaScript on, across the admin pages', async () => {
+    const { base, world } = rig;
     const context = await adminContext({ width: 320, javaScript: true });
     await step('05-hub-320', async () => {
       await page.goto(`${base}/admin/hubs/${world.hubId}`);
@@ -208,11 +139,11 @@ describe('admin edits a hub in a real browser', () => {
       await page.getByLabel('Break length').fill('15');
       await page.getByRole('button', { name: 'Preview sittings' }).click();
       await page.getByRole('heading', { name: /Preview: the sittings/ }).waitFor();
-      await checkPage('hub-preview-320', 320);
-      await page.screenshot({ path: path.join(screenshots, 'admin-hub-preview-320.png'), fullPage: true });
+      await checkPage('hub-preview-320');
+      await saveScreenshot(page, 'admin-hub-preview-320');
       await page.getByRole('button', { name: 'Save hub' }).click();
       await page.getByText('Hub saved.').waitFor();
-      await checkPage('hub-saved-320', 320);
+      await checkPage('hub-saved-320');
     });
     for (const [name, url] of [
       ['closures', `/admin/closures?hub=${world.hubId}`],
@@ -230,12 +161,12 @@ describe('admin edits a hub in a real browser', () => {
       await step(`06-${name}-320`, async () => {
         await page.goto(`${base}${url}`);
         await page.locator('h1').waitFor();
-        await checkPage(`${name}-320`, 320);
+        await checkPage(`${name}-320`);
       });
     await context.close();
-    console.log(`axe-core: ${pagesChecked} pages checked, ${axeFindings.length} serious or critical`);
-    for (const finding of axeFindings) console.log(finding);
-    expect(axeFindings).toEqual([]);
-    expect(consoleErrors).toEqual([]);
+    console.log(`${axe.summary()}; ${axe.serious.length} serious or critical`);
+    for (const finding of axe.serious) console.log(finding);
+    expect(axe.serious).toEqual([]);
+    expect(problems.consoleErrors).toEqual([]);
   });
 });
