@@ -7,9 +7,9 @@ import {
   closeAllocation,
   overrideAllocation,
 } from '../../allocation/allocation.service.ts';
+import { getAllocation, listAllocations } from '../../allocation/allocation-view.repository.ts';
 import { findSuggestion } from '../../allocation/suggestion.repository.ts';
 import { AppError, isAppError } from '../../errors.ts';
-import { getAllocation, listAllocations } from '../pages/allocation.view.ts';
 import { queueRoles } from '../pages/allocation-queue.pages.ts';
 import { apiRoute } from './define.ts';
 

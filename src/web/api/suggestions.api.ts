@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { type AllocationQueue, loadAllocationQueue } from '../../allocation/allocation-view.repository.ts';
 import { computeSuggestions } from '../../allocation/suggestion.service.ts';
 import { unmatchedReasons } from '../../domain/matching.ts';
-import { type AllocationQueue, loadAllocationQueue } from '../pages/allocation.view.ts';
 import { queueRoles } from '../pages/allocation-queue.pages.ts';
 import { apiRoute } from './define.ts';
 

@@ -8,11 +8,15 @@ import {
   allocationOutcomes,
   closeAllocation,
 } from '../../allocation/allocation.service.ts';
+import {
+  type AgencyAllocation,
+  getAllocation,
+  listAllocations,
+} from '../../allocation/allocation-view.repository.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import type { Principal } from '../context.ts';
 import { idParam } from '../params.ts';
 import { formErrors, renderPage } from '../render.ts';
-import { type AgencyAllocation, getAllocation, listAllocations } from './allocation.view.ts';
 
 /*
  * The agency's pages: its allocations with the review due date and the 12-month mark (after which

@@ -2,13 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { acceptSuggestion, overrideAllocation } from '../../allocation/allocation.service.ts';
+import {
+  type AllocationQueue,
+  listQueueSittings,
+  loadAllocationQueue,
+} from '../../allocation/allocation-view.repository.ts';
 import { computeSuggestions } from '../../allocation/suggestion.service.ts';
 import { AppError, type FieldIssue, isAppError } from '../../errors.ts';
 import type { Principal } from '../context.ts';
 import { idParam } from '../params.ts';
 import { formErrors, renderPage } from '../render.ts';
 import { registerAgencyPages } from './agency.pages.ts';
-import { type AllocationQueue, listQueueSittings, loadAllocationQueue } from './allocation.view.ts';
 import { registerResendPage } from './allocation-resend.pages.ts';
 
 /*

@@ -1,18 +1,17 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../../schema/database.ts';
-import type { Actor } from '../../actor.ts';
-import type { AgendaView } from '../../agenda/agenda.render.ts';
-import { loadAgendaView } from '../../agenda/agenda.service.ts';
-import { getSittingSuggestions } from '../../allocation/suggestion.service.ts';
-import type { MatchBreakdown } from '../../domain/matching.ts';
-import { AppError } from '../../errors.ts';
-import { requestScope } from '../../requests/request.repository.ts';
+import type { Database } from '../../schema/database.ts';
+import type { Actor } from '../actor.ts';
+import type { AgendaView } from '../agenda/agenda.render.ts';
+import { loadAgendaView } from '../agenda/agenda.service.ts';
+import type { MatchBreakdown } from '../domain/matching.ts';
+import { AppError } from '../errors.ts';
+import { requestScope } from '../requests/request.repository.ts';
+import { getSittingSuggestions } from './suggestion.service.ts';
 
 /*
  * Read models of the coordinator's allocation queue and the agency's allocations, for the pages and
  * the API. Reads only: every decision goes through src/allocation (accept, override, close,
- * suggestions). These queries belong in src/allocation (an allocation-view repository); they live
- * here while that folder is being finished by another engineer. Every read of requests or
+ * suggestions). Every read of requests or
  * allocations takes the principal and filters by its scope in SQL (an agency sees its own only).
  */
 
