@@ -1,11 +1,12 @@
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { AgendaFlag, DeferralReason, RequestKind, Urgency } from '../domain/agenda.ts';
-import type { Conn } from './agenda.repository.ts';
+import { type Conn, type SittingRow, sittingQuery, toSittingRow } from './agenda.repository.ts';
 
 /*
  * The reads behind a stored agenda's view (printed agenda, CSV, invites, the review page and the API).
- * Set-based: each query returns its rows joined with what the view shows of each request, so a whole
- * agenda is read in one round trip of parallel queries whatever its size. References and schools
- * only: never a child's name, date of birth or address.
+ * Set-based: one statement returns the sitting with its items, their requests and the deferrals,
+ * each request joined with what the view shows of it, so a whole agenda is read in one round trip
+ * whatever its size. References and schools only: never a child's name, date of birth or address.
  */
 
 export interface RequestDetailRow {
@@ -31,47 +32,101 @@ export interface ViewItemRow {
   flags: AgendaFlag[];
 }
 
-/** The sitting's stored items in slot order (their requests come from `findViewLinks`). */
-export async function findViewItems(db: Conn, sittingId: number): Promise<ViewItemRow[]> {
-  const rows = await db
-    .selectFrom('agenda_items as i')
-    .leftJoin('families as f', 'f.id', 'i.family_id')
-    .select([
-      'i.id',
-      'i.slot',
-      'i.slots_used as slotsUsed',
-      'f.reference as familyReference',
-      'i.pinned',
-      'i.moved_by_chair as movedByChair',
-      'i.flags',
+export interface AgendaViewRows {
+  sitting: SittingRow;
+  /** Items in slot order. */
+  items: ViewItemRow[];
+  /** Each request on the agenda with its item, ascending by request id. */
+  links: Array<{ itemId: number; request: RequestDetailRow }>;
+  /** Deferrals ascending by request id. */
+  deferrals: Array<{ reason: DeferralReason; note: string | null; request: RequestDetailRow }>;
+}
+
+/**
+ * A sitting with its stored agenda (items, their requests, deferrals), or null when there is no such
+ * sitting: one statement (the lists as JSON arrays), so one round trip and one snapshot.
+ */
+export async function findAgendaViewRows(db: Conn, sittingId: number): Promise<AgendaViewRows | null> {
+  const row = await sittingQuery(db)
+    .select((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom('agenda_items as i')
+          .leftJoin('families as f', 'f.id', 'i.family_id')
+          .select([
+            'i.id',
+            'i.slot',
+            'i.slots_used as slotsUsed',
+            'f.reference as familyReference',
+            'i.pinned',
+            'i.moved_by_chair as movedByChair',
+            'i.flags',
+          ])
+          .whereRef('i.sitting_id', '=', 's.id')
+          .orderBy('i.slot'),
+      ).as('items'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('agenda_item_requests as air')
+          .innerJoin('requests as r', 'r.id', 'air.request_id')
+          .innerJoin('families as f', 'f.id', 'r.family_id')
+          .leftJoin('schools as sc', 'sc.id', 'r.school_id')
+          .select(['air.agenda_item_id as itemId', ...detailColumns])
+          .whereRef('air.sitting_id', '=', 's.id')
+          .orderBy('air.request_id'),
+      ).as('links'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('agenda_deferrals as d')
+          .innerJoin('requests as r', 'r.id', 'd.request_id')
+          .innerJoin('families as f', 'f.id', 'r.family_id')
+          .leftJoin('schools as sc', 'sc.id', 'r.school_id')
+          .select(['d.reason', 'd.note', ...detailColumns])
+          .whereRef('d.sitting_id', '=', 's.id')
+          .orderBy('d.request_id'),
+      ).as('deferrals'),
     ])
-    .where('i.sitting_id', '=', sittingId)
-    .orderBy('i.slot')
-    .execute();
-  return rows.map((r) => ({ ...r, flags: r.flags as AgendaFlag[] }));
+    .where('s.id', '=', sittingId)
+    .executeTakeFirst();
+  if (!row) return null;
+  // JSON arrays keep their subquery's order in PostgreSQL; sorted again so nothing rests on that.
+  const items = row.items
+    .map((i) => ({ ...i, flags: i.flags as AgendaFlag[] }))
+    .sort((a, b) => a.slot - b.slot);
+  const links = row.links
+    .map((l) => ({ itemId: l.itemId, request: toDetail(l) }))
+    .sort((a, b) => a.request.id - b.request.id);
+  const deferrals = row.deferrals
+    .map((d) => ({ reason: d.reason as DeferralReason, note: d.note, request: toDetail(d) }))
+    .sort((a, b) => a.request.id - b.request.id);
+  return { sitting: toSittingRow(row), items, links, deferrals };
 }
 
-function detailColumns() {
-  return [
-    'r.id',
-    'r.reference',
-    'r.kind',
-    'r.urgency',
-    'f.reference as familyReference',
-    's.name as schoolName',
-    's.urn as schoolUrn',
-    's.safeguarding_lead_emails as schoolEmails',
-    'r.attendance_from as attendanceFrom',
-    'r.attendance_to as attendanceTo',
-  ] as const;
-}
+const detailColumns = [
+  'r.id',
+  'r.reference',
+  'r.kind',
+  'r.urgency',
+  'f.reference as familyReference',
+  'sc.name as schoolName',
+  'sc.urn as schoolUrn',
+  'sc.safeguarding_lead_emails as schoolEmails',
+  'r.attendance_from as attendanceFrom',
+  'r.attendance_to as attendanceTo',
+] as const;
 
-function toDetail<
-  R extends { kind: string; urgency: string; schoolEmails: string[] | null } & Omit<
-    RequestDetailRow,
-    'kind' | 'urgency' | 'schoolEmails'
-  >,
->(r: R): RequestDetailRow {
+function toDetail(r: {
+  id: number;
+  reference: string;
+  kind: string;
+  urgency: string;
+  familyReference: string;
+  schoolName: string | null;
+  schoolUrn: number | null;
+  schoolEmails: string[] | null;
+  attendanceFrom: string | null;
+  attendanceTo: string | null;
+}): RequestDetailRow {
   return {
     id: r.id,
     reference: r.reference,
@@ -84,38 +139,4 @@ function toDetail<
     attendanceFrom: r.attendanceFrom,
     attendanceTo: r.attendanceTo,
   };
-}
-
-/** Each request on the sitting's agenda with its item, ascending by request id. */
-export async function findViewLinks(
-  db: Conn,
-  sittingId: number,
-): Promise<Array<{ itemId: number; request: RequestDetailRow }>> {
-  const rows = await db
-    .selectFrom('agenda_item_requests as air')
-    .innerJoin('requests as r', 'r.id', 'air.request_id')
-    .innerJoin('families as f', 'f.id', 'r.family_id')
-    .leftJoin('schools as s', 's.id', 'r.school_id')
-    .select(['air.agenda_item_id as itemId', ...detailColumns()])
-    .where('air.sitting_id', '=', sittingId)
-    .orderBy('air.request_id')
-    .execute();
-  return rows.map((r) => ({ itemId: r.itemId, request: toDetail(r) }));
-}
-
-/** The sitting's deferrals with their requests, ascending by request id. */
-export async function findViewDeferrals(
-  db: Conn,
-  sittingId: number,
-): Promise<Array<{ reason: DeferralReason; note: string | null; request: RequestDetailRow }>> {
-  const rows = await db
-    .selectFrom('agenda_deferrals as d')
-    .innerJoin('requests as r', 'r.id', 'd.request_id')
-    .innerJoin('families as f', 'f.id', 'r.family_id')
-    .leftJoin('schools as s', 's.id', 'r.school_id')
-    .select(['d.reason', 'd.note', ...detailColumns()])
-    .where('d.sitting_id', '=', sittingId)
-    .orderBy('d.request_id')
-    .execute();
-  return rows.map((r) => ({ reason: r.reason as DeferralReason, note: r.note, request: toDetail(r) }));
 }

@@ -26,9 +26,9 @@ export interface SittingRow {
   childrenForComplex: number;
 }
 
-/** The sitting with its hub's agenda policy, or null. */
-export async function findSitting(db: Conn, sittingId: number): Promise<SittingRow | null> {
-  const row = await db
+/** `sittings s` joined with `hubs h`, selecting a SittingRow's columns (for `toSittingRow`). */
+export function sittingQuery(db: Conn) {
+  return db
     .selectFrom('sittings as s')
     .innerJoin('hubs as h', 'h.id', 's.hub_id')
     .select([
@@ -48,15 +48,37 @@ export async function findSitting(db: Conn, sittingId: number): Promise<SittingR
       'h.missing_proforma_policy as missingProformaPolicy',
       'h.complex_slots as complexSlots',
       'h.children_for_complex as childrenForComplex',
-    ])
-    .where('s.id', '=', sittingId)
-    .executeTakeFirst();
-  if (!row) return null;
+    ]);
+}
+
+type SittingQueryRow = Awaited<ReturnType<ReturnType<typeof sittingQuery>['executeTakeFirstOrThrow']>>;
+
+/** A row of `sittingQuery` as a SittingRow. */
+export function toSittingRow(row: SittingQueryRow): SittingRow {
   return {
-    ...row,
+    id: row.id,
+    hubId: row.hubId,
+    hubName: row.hubName,
+    timezone: row.timezone,
     date: calendarDay(row.date),
+    startsAt: row.startsAt,
+    slotCount: row.slotCount,
+    slotMinutes: row.slotMinutes,
+    breakAfterSlot: row.breakAfterSlot,
+    breakMinutes: row.breakMinutes,
+    status: row.status,
+    publishedAt: row.publishedAt,
+    agendaBuiltAt: row.agendaBuiltAt,
     missingProformaPolicy: row.missingProformaPolicy === 'defer' ? 'defer' : 'flag',
+    complexSlots: row.complexSlots,
+    childrenForComplex: row.childrenForComplex,
   };
+}
+
+/** The sitting with its hub's agenda policy, or null. */
+export async function findSitting(db: Conn, sittingId: number): Promise<SittingRow | null> {
+  const row = await sittingQuery(db).where('s.id', '=', sittingId).executeTakeFirst();
+  return row ? toSittingRow(row) : null;
 }
 
 /** `YYYY-MM-DD`. PGlite (0.4) ignores the client's date parser and returns a UTC-midnight Date. */

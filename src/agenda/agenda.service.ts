@@ -334,24 +334,20 @@ export async function getAgendaView(db: repo.Conn, sittingId: number): Promise<A
 
 /**
  * `getAgendaView` with what the pages also need: the sitting's hub and each request's id by its
- * reference (every request on the agenda or deferred from it). One round trip: the sitting, its
- * items, their requests and the deferrals are read in parallel. Throws AppError `not-found`.
+ * reference (every request on the agenda or deferred from it). One query whatever the agenda's
+ * size. Throws AppError `not-found`.
  */
 export async function loadAgendaView(
   db: repo.Conn,
   sittingId: number,
 ): Promise<{ view: AgendaView; hubId: number; requestIdOf: Map<string, number> }> {
-  const [sitting, items, links, deferrals] = await Promise.all([
-    repo.findSitting(db, sittingId),
-    viewRepo.findViewItems(db, sittingId),
-    viewRepo.findViewLinks(db, sittingId),
-    viewRepo.findViewDeferrals(db, sittingId),
-  ]);
-  if (!sitting)
+  const rows = await viewRepo.findAgendaViewRows(db, sittingId);
+  if (!rows)
     throw new AppError(
       'not-found',
       `No sitting ${sittingId}: check the id (\`hub plan --hub <id> --json\` lists them).`,
     );
+  const { sitting, items, links, deferrals } = rows;
   const requestIdOf = new Map<string, number>();
   const request = (d: viewRepo.RequestDetailRow): AgendaViewRequest => {
     requestIdOf.set(d.reference, d.id);
