@@ -71,9 +71,45 @@ export interface ListFilter {
   schoolId?: number;
 }
 
-/** Requests visible to the principal, newest first (received_at desc, id desc). */
-export async function listRequestRows(db: Conn, principal: Actor, filter: ListFilter): Promise<SummaryRow[]> {
-  let q = summaryQuery(db, principal);
+/**
+ * Requests visible to the principal, newest first (received_at desc, id desc), each with its latest
+ * agenda placement (as `findPlacements` gives it) or null: one query for the page.
+ */
+export async function listRequestRows(
+  db: Conn,
+  principal: Actor,
+  filter: ListFilter,
+): Promise<Array<SummaryRow & { placement: PlacementRow | null }>> {
+  let q = summaryQuery(db, principal)
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('agenda_item_requests as air')
+          .innerJoin('agenda_items as ai', 'ai.id', 'air.agenda_item_id')
+          .innerJoin('sittings as st', 'st.id', 'ai.sitting_id')
+          .innerJoin('hubs as h', 'h.id', 'st.hub_id')
+          .select(placementColumns)
+          .whereRef('air.request_id', '=', 'r.id')
+          .where('st.status', '<>', 'cancelled')
+          .orderBy('st.date', 'desc')
+          .limit(1)
+          .as('p'),
+      (join) => join.onTrue(),
+    )
+    .select([
+      'p.request_id as p_request_id',
+      'p.sitting_id as p_sitting_id',
+      'p.date as p_date',
+      'p.starts_at as p_starts_at',
+      'p.slot_minutes as p_slot_minutes',
+      'p.slot_count as p_slot_count',
+      'p.break_after_slot as p_break_after_slot',
+      'p.break_minutes as p_break_minutes',
+      'p.status as p_status',
+      'p.slot as p_slot',
+      'p.slots_used as p_slots_used',
+      'p.timezone as p_timezone',
+    ]);
   if (filter.status !== undefined) q = q.where('r.status', '=', filter.status);
   if (filter.hubId !== undefined) q = q.where('r.hub_id', '=', filter.hubId);
   if (filter.schoolId !== undefined) q = q.where('r.school_id', '=', filter.schoolId);
@@ -81,7 +117,43 @@ export async function listRequestRows(db: Conn, principal: Actor, filter: ListFi
     const { receivedAt, id } = filter.after;
     q = q.where(sql<boolean>`(r.received_at, r.id) < (${receivedAt}, ${id})`);
   }
-  return q.orderBy('r.received_at', 'desc').orderBy('r.id', 'desc').limit(filter.limit).execute();
+  const rows = await q.orderBy('r.received_at', 'desc').orderBy('r.id', 'desc').limit(filter.limit).execute();
+  return rows.map(
+    ({
+      p_request_id,
+      p_sitting_id,
+      p_date,
+      p_starts_at,
+      p_slot_minutes,
+      p_slot_count,
+      p_break_after_slot,
+      p_break_minutes,
+      p_status,
+      p_slot,
+      p_slots_used,
+      p_timezone,
+      ...row
+    }) => ({
+      ...row,
+      placement:
+        p_request_id === null
+          ? null
+          : {
+              request_id: p_request_id,
+              sitting_id: p_sitting_id as number,
+              date: p_date as string,
+              starts_at: p_starts_at as Date,
+              slot_minutes: p_slot_minutes as number,
+              slot_count: p_slot_count as number,
+              break_after_slot: p_break_after_slot,
+              break_minutes: p_break_minutes as number,
+              status: p_status as string,
+              slot: p_slot as number,
+              slots_used: p_slots_used as number,
+              timezone: p_timezone as string,
+            },
+    }),
+  );
 }
 
 export async function findRequestRow(db: Conn, principal: Actor, id: number) {
@@ -132,6 +204,22 @@ export interface PlacementRow {
   timezone: string;
 }
 
+/** PlacementRow's columns over `agenda_item_requests air`, `agenda_items ai`, `sittings st`, `hubs h`. */
+const placementColumns = [
+  'air.request_id',
+  'st.id as sitting_id',
+  sql<string>`st.date::text`.as('date'),
+  'st.starts_at',
+  'st.slot_minutes',
+  'st.slot_count',
+  'st.break_after_slot',
+  'st.break_minutes',
+  'st.status',
+  'ai.slot',
+  'ai.slots_used',
+  'h.timezone',
+] as const;
+
 /** Each request's latest agenda placement (by sitting date), for the given ids. */
 export async function findPlacements(db: Conn, requestIds: number[]): Promise<PlacementRow[]> {
   if (requestIds.length === 0) return [];
@@ -141,22 +229,9 @@ export async function findPlacements(db: Conn, requestIds: number[]): Promise<Pl
     .innerJoin('sittings as st', 'st.id', 'ai.sitting_id')
     .innerJoin('hubs as h', 'h.id', 'st.hub_id')
     .distinctOn('air.request_id')
-    .select([
-      'air.request_id',
-      'st.id as sitting_id',
-      sql<string>`st.date::text`.as('date'),
-      'st.starts_at',
-      'st.slot_minutes',
-      'st.slot_count',
-      'st.break_after_slot',
-      'st.break_minutes',
-      'st.status',
-      'ai.slot',
-      'ai.slots_used',
-      'h.timezone',
-    ])
-    .where('air.request_id', 'in', requestIds)
+    .select(placementColumns)
     .where('st.status', '<>', 'cancelled')
+    .where('air.request_id', 'in', requestIds)
     .orderBy('air.request_id')
     .orderBy('st.date', 'desc')
     .execute();

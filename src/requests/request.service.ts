@@ -118,19 +118,11 @@ export async function listRequests(
     ...(query.schoolId === undefined ? {} : { schoolId: query.schoolId }),
   });
   const page = rows.slice(0, limit);
-  const placements = new Map(
-    (
-      await repo.findPlacements(
-        db,
-        page.map((r) => r.id),
-      )
-    ).map((p) => [p.request_id, p]),
-  );
   const last = page.at(-1);
   // Requests of one page mostly share a few sittings: their slot times are worked out once each.
   const times = new Map<number, SlotTimes>();
   return {
-    items: page.map((r) => toSummary(r, placements.get(r.id), times)),
+    items: page.map((r) => toSummary(r, r.placement ?? undefined, times)),
     nextCursor: rows.length > limit && last ? encodeCursor(last.received_at, last.id) : null,
   };
 }
