@@ -78,6 +78,10 @@ export function templates(): nunjucks.Environment {
     govukTag: component('tag', 'govukTag'),
     govukSummaryList: component('summary-list', 'govukSummaryList'),
     govukInsetText: component('inset-text', 'govukInsetText'),
+    govukGenericHeader: component('generic-header', 'govukGenericHeader'),
+    govukServiceNavigation: component('service-navigation', 'govukServiceNavigation'),
+    govukPhaseBanner: component('phase-banner', 'govukPhaseBanner'),
+    govukBackLink: component('back-link', 'govukBackLink'),
   });
   shared = env;
   return env;
