@@ -9,14 +9,13 @@ import {
   type AgendaInput,
   buildAgenda,
   type DeferralReason,
-  localIso,
-  slotTimes,
 } from '../domain/agenda.ts';
 import { type AgendaDiffEntry, type ComparableAgenda, diffAgendas } from '../domain/agenda-edits.ts';
 import { AppError } from '../errors.ts';
 import type { AgendaView, AgendaViewRequest } from './agenda.render.ts';
 import * as repo from './agenda.repository.ts';
 import * as viewRepo from './agenda-view.repository.ts';
+import { localSlotTimes } from './local-slot-times.ts';
 
 /*
  * Load -> domain -> persist + audit, one transaction per call. Agenda work on a hub is serialised by
@@ -369,19 +368,14 @@ export async function loadAgendaView(
     if (list) list.push(request(link.request));
     else requestsOf.set(link.itemId, [request(link.request)]);
   }
-  const times = slotTimes({
+  const slots = localSlotTimes({
     startsAt: sitting.startsAt.toISOString(),
     slotMinutes: sitting.slotMinutes,
     slots: sitting.slotCount,
     breakAfterSlot: sitting.breakAfterSlot,
     breakMinutes: sitting.breakMinutes,
     timezone: sitting.timezone,
-  });
-  const slots = times.map((t) => ({
-    slot: t.slot,
-    startsAt: localIso(t.startsAt),
-    endsAt: localIso(t.endsAt),
-  }));
+  }).map((s) => ({ ...s }));
   const view: AgendaView = {
     sittingId,
     hubName: sitting.hubName,

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database } from '../../schema/database.ts';
 import type { Actor } from '../actor.ts';
+import { localSlotTimes } from '../agenda/local-slot-times.ts';
 import { writeAudit } from '../audit/audit.repository.ts';
-import { localIso, slotTimes } from '../domain/agenda.ts';
 import { AppError, type FieldIssue } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 import * as repo from './request.repository.ts';
@@ -37,13 +37,9 @@ export function decodeCursor(cursor: string): { receivedAt: Date; id: number } {
   });
 }
 
-type SlotTimes = ReturnType<typeof slotTimes>;
-
-/** Slot times of a placement's sitting; `cache` (by sitting id, one call's rows) spares recomputing them. */
-function sittingTimes(p: repo.PlacementRow, cache?: Map<number, SlotTimes>): SlotTimes {
-  const cached = cache?.get(p.sitting_id);
-  if (cached) return cached;
-  const times = slotTimes({
+function placementOf(p: repo.PlacementRow | undefined): RequestSummary['placement'] {
+  if (p === undefined) return null;
+  const times = localSlotTimes({
     startsAt: p.starts_at.toISOString(),
     slotMinutes: p.slot_minutes,
     slots: p.slot_count,
@@ -51,16 +47,6 @@ function sittingTimes(p: repo.PlacementRow, cache?: Map<number, SlotTimes>): Slo
     breakMinutes: p.break_minutes,
     timezone: p.timezone,
   });
-  cache?.set(p.sitting_id, times);
-  return times;
-}
-
-function placementOf(
-  p: repo.PlacementRow | undefined,
-  cache?: Map<number, SlotTimes>,
-): RequestSummary['placement'] {
-  if (p === undefined) return null;
-  const times = sittingTimes(p, cache);
   const first = times[p.slot];
   const last = times[Math.min(p.slot + p.slots_used, times.length) - 1];
   if (first === undefined || last === undefined) return null;
@@ -68,17 +54,13 @@ function placementOf(
     sittingId: p.sitting_id,
     date: p.date,
     slot: p.slot,
-    startsAt: localIso(first.startsAt),
-    endsAt: localIso(last.endsAt),
+    startsAt: first.startsAt,
+    endsAt: last.endsAt,
     sittingStatus: p.status,
   };
 }
 
-function toSummary(
-  r: repo.SummaryRow,
-  placement: repo.PlacementRow | undefined,
-  cache?: Map<number, SlotTimes>,
-): RequestSummary {
+function toSummary(r: repo.SummaryRow, placement: repo.PlacementRow | undefined): RequestSummary {
   return {
     id: r.id,
     reference: r.reference,
@@ -96,7 +78,7 @@ function toSummary(
     childCount: r.child_count,
     consentGiven: r.consent_given,
     timesCarriedOver: r.times_carried_over,
-    placement: placementOf(placement, cache),
+    placement: placementOf(placement),
   };
 }
 
@@ -119,10 +101,8 @@ export async function listRequests(
   });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  // Requests of one page mostly share a few sittings: their slot times are worked out once each.
-  const times = new Map<number, SlotTimes>();
   return {
-    items: page.map((r) => toSummary(r, r.placement ?? undefined, times)),
+    items: page.map((r) => toSummary(r, r.placement ?? undefined)),
     nextCursor: rows.length > limit && last ? encodeCursor(last.received_at, last.id) : null,
   };
 }
