@@ -78,6 +78,7 @@ export function templates(): nunjucks.Environment {
     govukTag: component('tag', 'govukTag'),
     govukSummaryList: component('summary-list', 'govukSummaryList'),
     govukInsetText: component('inset-text', 'govukInsetText'),
+    govukButton: component('button', 'govukButton'),
     govukGenericHeader: component('generic-header', 'govukGenericHeader'),
     govukServiceNavigation: component('service-navigation', 'govukServiceNavigation'),
     govukPhaseBanner: component('phase-banner', 'govukPhaseBanner'),

@@ -89,6 +89,15 @@ export const hhmm = rememberStrings((iso: string, zone: string): string =>
   DateTime.fromISO(iso, { setZone: true }).setZone(zone).toFormat('HH:mm'),
 );
 
+/** "Wednesday 31 March 2027" for a `YYYY-MM-DD` day. */
+const dayText = rememberStrings((date: string) => DateTime.fromISO(date).toFormat('cccc d LLLL yyyy'));
+
+/** "11:30 to 11:45": the break, from the end of the slot before it. */
+const breakTimes = rememberStrings((endsAt: string, zone: string, minutes: string) => {
+  const start = DateTime.fromISO(endsAt, { setZone: true }).setZone(zone);
+  return `${start.toFormat('HH:mm')} to ${start.plus({ minutes: Number(minutes) }).toFormat('HH:mm')}`;
+});
+
 /** What the agenda page, the item page and the publish page show. */
 export function reviewModel(review: AgendaReview) {
   const { view, requestIdOf, carriedOver } = review;
@@ -156,10 +165,9 @@ export function reviewModel(review: AgendaReview) {
       });
     slot += item?.slotsUsed ?? 1;
     if (view.breakAfterSlot !== null && slot === view.breakAfterSlot && view.breakMinutes > 0) {
-      const start = DateTime.fromISO(view.slots[slot - 1]!.endsAt, { setZone: true }).setZone(zone);
       rows.push({
         kind: 'break',
-        times: `${start.toFormat('HH:mm')} to ${start.plus({ minutes: view.breakMinutes }).toFormat('HH:mm')}`,
+        times: breakTimes(view.slots[slot - 1]!.endsAt, zone, String(view.breakMinutes)),
         minutes: view.breakMinutes,
       });
     }
@@ -179,7 +187,7 @@ export function reviewModel(review: AgendaReview) {
     sittingId: view.sittingId,
     hubName: view.hubName,
     date: view.date,
-    dateText: DateTime.fromISO(view.date).toFormat('cccc d LLLL yyyy'),
+    dateText: dayText(view.date),
     timesText: first && last ? `${hhmm(first.startsAt, zone)} to ${hhmm(last.endsAt, zone)}` : '',
     status: view.status,
     statusTag: statusTags[view.status] ?? { text: view.status, classes: 'govuk-tag--grey' },
