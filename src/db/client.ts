@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
+import {
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../schema/database.ts';
 
@@ -37,18 +45,66 @@ export function openPostgres(url: string, options: { max?: number } = {}): DbHan
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 
+/**
+ * PGlite (PostgreSQL compiled to WebAssembly) and its Kysely dialect take a third of a second to
+ * import, so they are imported when the first query needs them: a `hub` command against PostgreSQL
+ * never loads them. Kysely initialises a driver once, before its first connection.
+ */
+class LazyPgliteDialect implements Dialect {
+  constructor(private readonly open: () => Promise<Driver>) {}
+  createAdapter() {
+    return new PostgresAdapter();
+  }
+  createQueryCompiler() {
+    return new PostgresQueryCompiler();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return new PostgresIntrospector(db);
+  }
+  createDriver(): Driver {
+    const open = this.open;
+    let driver: Driver | undefined;
+    const opened = () => {
+      if (driver === undefined) throw new Error('PGlite driver used before init');
+      return driver;
+    };
+    return {
+      async init() {
+        driver = await open();
+        await driver.init();
+      },
+      acquireConnection: () => opened().acquireConnection(),
+      beginTransaction: (c: DatabaseConnection, settings: TransactionSettings) =>
+        opened().beginTransaction(c, settings),
+      commitTransaction: (c: DatabaseConnection) => opened().commitTransaction(c),
+      rollbackTransaction: (c: DatabaseConnection) => opened().rollbackTransaction(c),
+      releaseConnection: (c: DatabaseConnection) => opened().releaseConnection(c),
+      destroy: async () => {
+        await driver?.destroy();
+      },
+    };
+  }
+}
+
 /** Opens embedded PGlite in `dir`, or in memory when `dir` is null. */
 export function openPglite(dir: string | null): DbHandle {
   if (dir !== null) mkdirSync(dir, { recursive: true });
-  // Options go in the one-argument form: PGlite reads a second argument only when the first is a path.
-  const client = new PGlite({
-    ...(dir === null ? {} : { dataDir: dir }),
-    parsers: {
-      [pgliteTypes.DATE]: (value: string) => value,
-      [pgliteTypes.INT8]: (value: string) => Number(value),
-    },
+  const dialect = new LazyPgliteDialect(async () => {
+    const [{ PGlite, types: pgliteTypes }, { PGliteDialect }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('kysely-pglite-dialect'),
+    ]);
+    // Options go in the one-argument form: PGlite reads a second argument only when the first is a path.
+    const client = new PGlite({
+      ...(dir === null ? {} : { dataDir: dir }),
+      parsers: {
+        [pgliteTypes.DATE]: (value: string) => value,
+        [pgliteTypes.INT8]: (value: string) => Number(value),
+      },
+    });
+    return new PGliteDialect(client).createDriver();
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  const db = new Kysely<Database>({ dialect });
   return { db, engine: 'pglite', close: () => db.destroy() };
 }
 
