@@ -60,7 +60,8 @@ export interface RememberLimits {
   chars: number;
 }
 
-const defaultLimits: RememberLimits = { entries: 1000, chars: 4_000_000 };
+// About a megabyte of text per component at most: a few megabytes for all of them.
+const defaultLimits: RememberLimits = { entries: 500, chars: 1_000_000 };
 
 /**
  * A one-argument pure macro (looked up on first use) wrapped to remember its output by params. A hit
