@@ -137,6 +137,15 @@ export default async function run({ full }: { full: boolean }): Promise<void> {
     const session = await startSession(handle.db, chair.id, now);
     const token = await createApiToken(handle.db, { name: 'bench', role: 'admin' }, { actor: cliActor, now });
     const cookie = { cookie: `hub_session=${session.sessionId}` };
+    // The allocation queue is the coordinator's page (a chair is refused it).
+    const coordinator = await handle.db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'coordinator')
+      .executeTakeFirstOrThrow();
+    const coordinatorCookie = {
+      cookie: `hub_session=${(await startSession(handle.db, coordinator.id, now)).sessionId}`,
+    };
     const bearer = { authorization: `Bearer ${token.token}` };
     const sitting = sittingIds[Math.floor(sittingIds.length / 2)];
 
@@ -152,7 +161,7 @@ export default async function run({ full }: { full: boolean }): Promise<void> {
       routes.push([
         'allocation queue page',
         `${base}${allocationQueue.url.replace(':id', String(sitting))}`,
-        cookie,
+        coordinatorCookie,
       ]);
 
     // Warm up each route once (template compilation, query plans), then measure.
