@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agencyKinds } from '../domain/matching-score.ts';
 import {
   code,
   email,
@@ -27,18 +28,8 @@ export const schoolRow = z.object({
 });
 export type SchoolRow = z.output<typeof schoolRow>;
 
-export const agencyKinds = [
-  'family-support',
-  'school',
-  'health',
-  'youth',
-  'voluntary',
-  'education-welfare',
-  'mental-health',
-  'housing',
-  'police',
-  'other',
-] as const;
+// One list of agency kinds: the matching's (the database CHECK lists the same).
+export { agencyKinds } from '../domain/matching-score.ts';
 
 export const agencyRow = z
   .object({
