@@ -139,12 +139,19 @@ export async function revokeApiToken(
 /** last_used_at is written at most once a minute per token. */
 const touchAfterMs = 60_000;
 
-/** The actor of a bearer token at `now`, or null when unknown or revoked. Records its use. */
-export async function authenticateApiToken(db: Db, token: string, now: Date): Promise<UserActor | null> {
+/**
+ * The actor of a bearer token at `now` and the database snapshot it was read in, or null when
+ * unknown or revoked. Records its use.
+ */
+export async function authenticateApiToken(
+  db: Db,
+  token: string,
+  now: Date,
+): Promise<{ actor: UserActor; snapshot: string } | null> {
   if (!token.startsWith(apiTokenPrefix) || !looksLikeSecret(token.slice(apiTokenPrefix.length))) return null;
   const found = await findActiveApiToken(db, sha256Hex(token));
   if (found === null) return null;
   if (found.lastUsedAt === null || now.getTime() - found.lastUsedAt.getTime() >= touchAfterMs)
     await touchApiToken(db, found.id, now);
-  return found.actor;
+  return { actor: found.actor, snapshot: found.snapshot };
 }

@@ -11,6 +11,13 @@ export type UserActor = Extract<Actor, { kind: 'user' }>;
 
 const roles: readonly Role[] = ['admin', 'chair', 'coordinator', 'school', 'agency'];
 
+/**
+ * The database's visible state as text (`xmin:xmax:running xids`). Two equal snapshots see exactly
+ * the same committed data, so the page cache keys remembered responses by it (src/web/page-cache.ts).
+ * Read in the same statement as the session or token, so it costs no extra round trip.
+ */
+const snapshotText = sql<string>`pg_current_snapshot()::text`.as('snapshot');
+
 function toActor(row: { id: number; role: string; school_id: number | null; agency_id: number | null }) {
   if (!(roles as readonly string[]).includes(row.role)) throw new Error(`Unknown role ${row.role}`);
   return {
@@ -137,6 +144,8 @@ export interface SessionRow {
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
+  /** The database snapshot this row was read in (see `snapshotText`). */
+  snapshot: string;
 }
 
 /** The session with this id hash and its (active) user, or null. Does not check timeouts. */
@@ -154,6 +163,7 @@ export async function findSession(db: Conn, idHash: string): Promise<SessionRow 
       's.created_at',
       's.last_seen_at',
       's.expires_at',
+      snapshotText,
     ])
     .where('s.id_hash', '=', idHash)
     .where('u.active', '=', true)
@@ -166,6 +176,7 @@ export async function findSession(db: Conn, idHash: string): Promise<SessionRow 
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
     expiresAt: row.expires_at,
+    snapshot: row.snapshot,
   };
 }
 
@@ -295,8 +306,9 @@ export async function findApiTokenByName(db: Conn, name: string): Promise<ApiTok
 export async function findActiveApiToken(
   db: Conn,
   tokenHash: string,
-): Promise<{ id: number; lastUsedAt: Date | null; actor: UserActor } | null> {
+): Promise<{ id: number; lastUsedAt: Date | null; actor: UserActor; snapshot: string } | null> {
   const row = await tokenQuery(db)
+    .select(snapshotText)
     .where('t.token_hash', '=', tokenHash)
     .where('t.revoked_at', 'is', null)
     .executeTakeFirst();
@@ -305,6 +317,7 @@ export async function findActiveApiToken(
     id: row.id,
     lastUsedAt: row.last_used_at,
     actor: toActor({ id: row.user_id, role: row.role, school_id: row.school_id, agency_id: row.agency_id }),
+    snapshot: row.snapshot,
   };
 }
 

@@ -27,6 +27,8 @@ export interface Session {
   /** The synchronizer token every form of this session carries (compared in constant time). */
   csrfToken: string;
   expiresAt: Date;
+  /** The database snapshot the session was read in: the page cache's validator (src/web/page-cache.ts). */
+  snapshot: string;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function resumeSession(db: Db, sessionId: string, now: Date): Promi
     displayName: row.displayName,
     csrfToken: row.csrfSecret,
     expiresAt: row.expiresAt,
+    snapshot: row.snapshot,
   };
 }
 

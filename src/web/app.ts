@@ -16,6 +16,7 @@ import { registerAuth } from './auth.hooks.ts';
 import type { RegisteredRoute, WebDeps } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerHealthRoutes } from './health.routes.ts';
+import { registerPageCache } from './page-cache.ts';
 import { registerAdminPages } from './pages/admin.pages.ts';
 import { registerAllocationPages } from './pages/allocation-queue.pages.ts';
 import { registerProformaPages } from './pages/proforma.pages.ts';
@@ -35,8 +36,8 @@ export interface BuildAppOptions {
   rateLimits?: Partial<RateLimits>;
   /** A Redis client for rate limits and /readyz; by default one is opened when config.redisUrl is set. */
   redis?: Redis | null;
-  /** Trust X-Forwarded-For from a load balancer in front (for client IPs in rate limits). */
-  trustProxy?: boolean;
+  /** Which X-Forwarded-For hops to trust (client IPs in rate limits); default config.trustProxy. */
+  trustProxy?: Config['trustProxy'];
   /** Called after a request queued an email that should go at once (a sign-in link). */
   emailQueued?: () => void;
 }
@@ -61,6 +62,11 @@ function defaultLogger(config: Readonly<Config>): FastifyServerOptions['logger']
       }),
     },
   };
+}
+
+/** Fastify's types take no hop count: n hops is "trust the n nearest proxies" (proxy-addr's meaning). */
+function fastifyTrustProxy(trust: Config['trustProxy']) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
 }
 
 /**
@@ -93,7 +99,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const app = Fastify({
     logger: options.logger ?? defaultLogger(config),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? config.trustProxy),
     // Ids in paths are small; bound the work a hostile URL can cause.
     routerOptions: { maxParamLength: 120 },
   });
@@ -148,6 +154,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   registerAuth(app);
+  registerPageCache(app, config.pageCacheBytes);
   registerErrorHandling(app);
   registerAssets(app);
   registerHealthRoutes(app, redis);

@@ -30,18 +30,20 @@ async function resolveSession(request: FastifyRequest, reply: FastifyReply): Pro
   }
   request.session = session;
   request.principal = session.actor;
+  request.snapshot = session.snapshot;
 }
 
 async function resolveBearer(request: FastifyRequest): Promise<void> {
   const header = request.headers.authorization;
   if (header === undefined) return;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  const actor = match
+  const found = match
     ? await authenticateApiToken(request.server.deps.db, match[1] as string, request.server.deps.now())
     : null;
-  if (actor === null)
+  if (found === null)
     throw new AppError('unauthenticated', 'The bearer token is not valid (unknown, revoked or malformed)');
-  request.principal = actor;
+  request.principal = found.actor;
+  request.snapshot = found.snapshot;
 }
 
 function signInRedirect(request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -53,6 +55,7 @@ function signInRedirect(request: FastifyRequest, reply: FastifyReply): FastifyRe
 export function registerAuth(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
+  app.decorateRequest('snapshot', null);
   app.addHook('preHandler', async (request, reply) => {
     const declared: Access | undefined = request.routeOptions.config.access;
     // The not-found handler has no route of its own: treat it as public so its page knows who you are.

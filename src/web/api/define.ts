@@ -74,7 +74,8 @@ export function registerApiRoutes(app: FastifyInstance, routes: readonly ApiRout
     app.route({
       method: route.method,
       url: `${apiPrefix}${route.path}`,
-      config: { access: route.roles },
+      // API reads only read the database: remembered per caller and snapshot (src/web/page-cache.ts).
+      config: { access: route.roles, cache: route.method === 'GET' },
       handler: async (request, reply) => {
         const ctx: ApiContext<unknown, unknown, unknown> = {
           ...app.deps,

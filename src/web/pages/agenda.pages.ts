@@ -148,12 +148,16 @@ export function registerAgendaPages(app: FastifyInstance): void {
   const { db } = app.deps;
   const read = { config: { access: staffRoles } };
 
-  app.get('/sittings/:id/agenda', read, async (request, reply) =>
+  // Read most during a sitting: remembered per person and database snapshot (src/web/page-cache.ts).
+  app.get('/sittings/:id/agenda', { config: { access: staffRoles, cache: true } }, async (request, reply) =>
     showAgenda(request, reply, idParam(request.params)),
   );
 
-  app.get('/sittings/:id/agenda/items/:itemId', { config: { access: editRoles } }, async (request, reply) =>
-    showItem(request, reply, idParam(request.params), idParam(request.params, 'itemId')),
+  app.get(
+    '/sittings/:id/agenda/items/:itemId',
+    { config: { access: editRoles, cache: true } },
+    async (request, reply) =>
+      showItem(request, reply, idParam(request.params), idParam(request.params, 'itemId')),
   );
 
   app.get('/sittings/:id/agenda/publish', { config: { access: editRoles } }, async (request, reply) => {

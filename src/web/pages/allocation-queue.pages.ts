@@ -184,7 +184,7 @@ export function registerAllocationPages(app: FastifyInstance): void {
     });
   });
 
-  app.get('/sittings/:id/allocations', access, (request, reply) =>
+  app.get('/sittings/:id/allocations', { config: { access: queueRoles, cache: true } }, (request, reply) =>
     showQueue(request, reply, idParam(request.params)),
   );
 

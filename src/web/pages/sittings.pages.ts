@@ -125,7 +125,7 @@ async function showSittings(request: FastifyRequest, reply: FastifyReply) {
 
 /** Registers the chair's pages: the sittings list, the hub's calendar feed, and the agenda pages and forms. */
 export function registerSittingPages(app: FastifyInstance): void {
-  app.get('/sittings', { config: { access: staffRoles } }, showSittings);
+  app.get('/sittings', { config: { access: staffRoles, cache: true } }, showSittings);
 
   app.get('/hubs/:id/calendar.ics', { config: { access: staffRoles } }, async (request, reply) => {
     const { db, now, config } = app.deps;
