@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
@@ -27,6 +28,13 @@ export interface Config {
   /** Folder for embedded data and the file outbox. */
   dataDir: string;
   port: number;
+  /**
+   * Which proxies in front may tell the client's address (X-Forwarded-For), as Fastify's
+   * `trustProxy`: false (none), true (any), a number of hops, or addresses and CIDR ranges.
+   */
+  trustProxy: boolean | number | string[];
+  /** Memory for remembered pages and API reads (src/web/page-cache.ts); 0 turns it off. */
+  pageCacheBytes: number;
   production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -75,6 +83,35 @@ const envSchema = z.object({
     .refine((v) => IANAZone.isValidZone(v), 'is not a known IANA time zone (e.g. Europe/London)'),
   HUB_DATA_DIR: z.string().default('.hub'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .transform((v, ctx) => {
+      if (v === 'false' || v === '') return false;
+      if (v === 'true') return true;
+      if (/^\d+$/.test(v)) return Number(v);
+      const list = v.split(',').map((s) => s.trim());
+      const bad = list.find((s) => {
+        const [ip, bits, ...rest] = s.split('/');
+        const family = isIP(ip ?? '');
+        const maxBits = family === 6 ? 128 : 32;
+        return (
+          family === 0 ||
+          rest.length > 0 ||
+          (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))
+        );
+      });
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be false, true, a number of hops or addresses/CIDR ranges separated by commas ("${bad}" is none of these)`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
+  PAGE_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(64),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -113,6 +150,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timezone: e.HUB_TIMEZONE,
     dataDir: path.resolve(e.HUB_DATA_DIR),
     port: e.PORT,
+    trustProxy: e.TRUST_PROXY,
+    pageCacheBytes: e.PAGE_CACHE_MB * 1024 * 1024,
     production,
     logLevel: e.LOG_LEVEL,
   });

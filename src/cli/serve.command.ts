@@ -14,7 +14,7 @@ export function registerServeCommands(program: Command): void {
     .command('serve')
     .description('run the web application and JSON API (PORT, default 3000); migrates the database first')
     .option('--host <host>', 'address to listen on (default 0.0.0.0 in production, else 127.0.0.1)')
-    .option('--trust-proxy', 'trust X-Forwarded-For from the load balancer in front')
+    .option('--trust-proxy', 'trust X-Forwarded-For from any proxy in front (TRUST_PROXY says which)')
     .action(
       action(async (options: { host?: string; trustProxy?: boolean }) => {
         const config = loadConfig();
@@ -24,7 +24,7 @@ export function registerServeCommands(program: Command): void {
         const app = await buildApp({
           db: handle.db,
           config,
-          trustProxy: options.trustProxy ?? false,
+          trustProxy: options.trustProxy,
           emailQueued: kicker.kick,
         });
         app.addHook('onClose', kicker.close);

@@ -343,3 +343,51 @@ describe('web sign-in behind https and its rate limit', () => {
     expect(statuses).toEqual([303, 303, 429, 429]);
   });
 });
+
+describe('client addresses behind a load balancer (TRUST_PROXY)', () => {
+  let handle: DbHandle;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    handle = await createTestDatabase(engines[0] ?? 'pglite');
+    await createWorld(handle.db);
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      SESSION_SECRET: 'test-session-secret-of-at-least-32-characters',
+      TRUST_PROXY: '10.0.0.0/8',
+    });
+    app = await buildApp({
+      db: handle.db,
+      config,
+      now: () => worldNow,
+      logger: false,
+      rateLimits: { signInRequest: { max: 1, timeWindow: 60_000 } },
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await handle.close();
+  });
+
+  const ask = async (remoteAddress: string, forwardedFor: string) => {
+    const form = await formToken(app, '/sign-in');
+    const r = await app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      remoteAddress,
+      headers: { cookie: form.cookie, 'x-forwarded-for': forwardedFor },
+      payload: { email: 'nobody@nowhere.test', _csrf: form.csrf },
+    });
+    return r.statusCode;
+  };
+
+  it('limits each client the trusted proxy names, and ignores what an untrusted sender claims', async () => {
+    expect(await ask('10.0.0.5', '203.0.113.1')).toBe(303);
+    expect(await ask('10.0.0.5', '203.0.113.1')).toBe(429);
+    // Another client through the same load balancer has its own budget.
+    expect(await ask('10.0.0.5', '203.0.113.2')).toBe(303);
+    // Not from the load balancer: its X-Forwarded-For is not believed, so it cannot dodge the limit.
+    expect(await ask('198.51.100.9', '203.0.113.3')).toBe(303);
+    expect(await ask('198.51.100.9', '203.0.113.4')).toBe(429);
+  });
+});

@@ -59,6 +59,33 @@ describe('loadConfig', () => {
     expect(appError.message).toContain('HUB_TIMEZONE is not a known IANA time zone');
   });
 
+  it('reads which proxies to trust and how much memory the page cache may use', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).pageCacheBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '::1',
+    ]);
+    expect(loadConfig({ PAGE_CACHE_MB: '0' }).pageCacheBytes).toBe(0);
+    for (const [name, value, message] of [
+      ['TRUST_PROXY', 'loadbalancer', '"loadbalancer" is none of these'],
+      ['TRUST_PROXY', '10.0.0.0/33', '"10.0.0.0/33" is none of these'],
+      ['PAGE_CACHE_MB', '-1', 'PAGE_CACHE_MB'],
+    ] as const) {
+      let error: unknown;
+      try {
+        loadConfig({ [name]: value });
+      } catch (e) {
+        error = e;
+      }
+      expect((error as AppError).issues.map((i) => i.field)).toEqual([name]);
+      expect((error as AppError).message).toContain(message);
+    }
+  });
+
   it('refuses to start in production without a strong session secret', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET/);
     expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) }).production).toBe(true);
