@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldIssue } from '../errors.ts';
+import { compactHtml } from '../render/compact-html.ts';
 import { templates } from '../render/templates.ts';
 import { csrfField, csrfTokenFor } from './cookies.ts';
 import { navigationFor } from './nav.ts';
@@ -10,7 +11,8 @@ export const serviceName = 'Early Help allocations hub';
 /**
  * Renders `templates/pages/<name>` with the layout's context (service name, navigation by role,
  * CSRF token, CSP nonce for govuk-frontend's inline script, the council's zone) and sends it.
- * Pages hold personal data: never cached.
+ * Pages hold personal data: never cached by browsers or proxies (`no-store`); the server remembers
+ * some per person (page-cache.ts). Indentation is dropped (compact-html.ts).
  */
 export function renderPage(
   request: FastifyRequest,
@@ -20,19 +22,21 @@ export function renderPage(
   status = 200,
 ): FastifyReply {
   const path = request.url.split('?')[0] ?? '/';
-  const html = templates().render(`pages/${name}`, {
-    serviceName,
-    cspNonce: reply.cspNonce?.script,
-    assetPath: '/assets',
-    principal: request.principal,
-    displayName: request.session?.displayName ?? null,
-    navigation: navigationFor(request.principal, path),
-    csrfField,
-    csrfToken: csrfTokenFor(request, reply),
-    timezone: request.server.deps.config.timezone,
-    currentPath: path,
-    ...context,
-  });
+  const html = compactHtml(
+    templates().render(`pages/${name}`, {
+      serviceName,
+      cspNonce: reply.cspNonce?.script,
+      assetPath: '/assets',
+      principal: request.principal,
+      displayName: request.session?.displayName ?? null,
+      navigation: navigationFor(request.principal, path),
+      csrfField,
+      csrfToken: csrfTokenFor(request, reply),
+      timezone: request.server.deps.config.timezone,
+      currentPath: path,
+      ...context,
+    }),
+  );
   return reply.status(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }
 
