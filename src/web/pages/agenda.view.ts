@@ -75,6 +75,13 @@ const reasonClasses: Record<DeferralReason, string> = {
   'chair-deferred': 'govuk-tag--purple',
 };
 
+const deferralOrder: readonly DeferralReason[] = [
+  'consent-missing',
+  'proforma-missing',
+  'chair-deferred',
+  'no-slot',
+];
+
 const statusTags: Record<string, Tag> = {
   planned: { text: 'Draft', classes: 'govuk-tag--blue' },
   published: { text: 'Published', classes: 'govuk-tag--green' },
@@ -178,9 +185,21 @@ export function reviewModel(review: AgendaReview) {
     reference: d.reference,
     family: d.familyReference,
     school: d.schoolName ?? 'No school',
+    reason: d.reason,
     tag: { text: reasonLabels[d.reason], classes: reasonClasses[d.reason] },
     note: d.note,
   }));
+  // One table per reason, in the order a chair acts on them: what a person must fix first.
+  const deferredGroups = deferralOrder
+    .map((reason) => {
+      const rows = deferred.filter((d) => d.reason === reason);
+      return {
+        tag: { text: reasonLabels[reason], classes: reasonClasses[reason] },
+        rows,
+        hasNotes: rows.some((d) => d.note),
+      };
+    })
+    .filter((g) => g.rows.length > 0);
   const first = view.slots[0];
   const last = view.slots.at(-1);
   return {
@@ -200,6 +219,7 @@ export function reviewModel(review: AgendaReview) {
     rows,
     freeSlots: rows.filter((r) => r.kind === 'free').length,
     deferred,
+    deferredGroups,
   };
 }
 
