@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/client.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
+import { currentNavigation } from '../helpers/navigation.ts';
 import { type Signed, testConfig, worldNow } from '../helpers/web-world.ts';
 import { type AllocationWorld, createAllocationWorld } from './web-allocation.world.ts';
 
@@ -69,6 +70,18 @@ describe.each(engines)("the coordinator's allocation queue on %s", (engine) => {
     }
     const list = await page('/allocations');
     expect(list.body).toContain(`href="${queue()}"`);
+  });
+
+  it("marks the allocation queue as where you are on the queue's pages, not Sittings", async () => {
+    expect(currentNavigation((await page('/allocations')).body)).toEqual(['Allocation queue (page)']);
+    for (const who of ['coordinator', 'admin'] as const) {
+      for (const url of [queue(), `${queue()}/requests/${w.queued.R1}`])
+        expect(currentNavigation((await page(url, who)).body)).toEqual(['Allocation queue (true)']);
+    }
+    // The sitting's agenda is still under Sittings.
+    expect(currentNavigation((await page(`/sittings/${w.sittingId}/agenda`)).body)).toEqual([
+      'Sittings (true)',
+    ]);
   });
 
   it('shows the queue before proposals, consent held back, missing proformas and escalations', async () => {
