@@ -96,6 +96,41 @@ describe.each(engines)("the coordinator's allocation queue on %s", (engine) => {
     expect(r.body).toContain(`id="resend-${w.proformas.A}"`);
   });
 
+  it('says in plain words why a request has no proposal, until a computation finds it one', async () => {
+    const card = (html: string, requestId: number) =>
+      textOf(
+        new RegExp(`id="request-${requestId}"[\\s\\S]*?(?=id="request-|id="consent")`).exec(html)?.[0] ?? '',
+      );
+    // Every agency is full: R1 and R2 are left without a lead, for want of a place.
+    const counts = await handle.db.selectFrom('agencies').select(['id', 'active_cases']).execute();
+    await handle.db
+      .updateTable('agencies')
+      .set((eb) => ({ active_cases: eb.ref('capacity') }))
+      .execute();
+    try {
+      await post(`/sittings/${w.sittingId}/suggestions`);
+      const shown = (await page(queue())).body;
+      for (const id of [w.queued.R1, w.queued.R2])
+        expect(card(shown, id)).toContain(
+          'No proposal: every suitable agency is full, or its places went to other requests in this batch.',
+        );
+    } finally {
+      // Places free up again: proposing again replaces the reasons with proposals.
+      for (const a of counts)
+        await handle.db
+          .updateTable('agencies')
+          .set({ active_cases: a.active_cases })
+          .where('id', '=', a.id)
+          .execute();
+    }
+    await post(`/sittings/${w.sittingId}/suggestions`);
+    const again = (await page(queue())).body;
+    for (const id of [w.queued.R1, w.queued.R2]) {
+      expect(card(again, id)).not.toContain('No proposal');
+      expect(card(again, id)).toMatch(/Proposed lead \S+/);
+    }
+  });
+
   it('proposes lead agencies with the breakdown in words and the alternatives', async () => {
     const r = await post(`/sittings/${w.sittingId}/suggestions`);
     expect(r.statusCode).toBe(303);
