@@ -318,6 +318,13 @@ export interface SuggestionsTable {
   computed_at: GeneratedTimestamp;
 }
 
+export interface UnassignedReasonsTable {
+  sitting_id: number;
+  request_id: number;
+  reason: string;
+  computed_at: GeneratedTimestamp;
+}
+
 export interface UsersTable {
   id: GeneratedAlways<number>;
   email: string;
@@ -356,5 +363,6 @@ export interface Database {
   sign_in_tokens: SignInTokensTable;
   sittings: SittingsTable;
   suggestions: SuggestionsTable;
+  unassigned_reasons: UnassignedReasonsTable;
   users: UsersTable;
 }

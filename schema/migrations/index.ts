@@ -4,6 +4,7 @@ import * as emailOutboxUncertainSends from './2026-11-24T09-00_email-outbox-unce
 import * as dueTasksAndProformaLinks from './2026-11-24T10-00_due-tasks-and-proforma-links.ts';
 import * as webSessions from './2026-11-25T09-00_web-sessions.ts';
 import * as readPathIndexes from './2026-11-26T09-00_read-path-indexes.ts';
+import * as unassignedReasons from './2026-11-27T09-00_unassigned-reasons.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the same code runs under
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T10-00_due-tasks-and-proforma-links': dueTasksAndProformaLinks,
   '2026-11-25T09-00_web-sessions': webSessions,
   '2026-11-26T09-00_read-path-indexes': readPathIndexes,
+  '2026-11-27T09-00_unassigned-reasons': unassignedReasons,
 };

@@ -41,3 +41,18 @@ export function localSlotTimes(sitting: AgendaSitting): readonly LocalSlot[] {
   }
   return slots;
 }
+
+/**
+ * The local start of `slot` and the local end of the last of the `slotsUsed` slots it takes (cut at
+ * the sitting's last slot), as `localSlotTimes` gives them; null for a slot beyond the sitting.
+ */
+export function localSlotSpan(
+  sitting: AgendaSitting,
+  slot: number,
+  slotsUsed: number,
+): { startsAt: string; endsAt: string } | null {
+  const times = localSlotTimes(sitting);
+  const first = times[slot];
+  const last = times[Math.min(slot + slotsUsed, times.length) - 1];
+  return first === undefined || last === undefined ? null : { startsAt: first.startsAt, endsAt: last.endsAt };
+}

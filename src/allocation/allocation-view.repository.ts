@@ -3,9 +3,10 @@ import type { Database } from '../../schema/database.ts';
 import type { Actor } from '../actor.ts';
 import type { AgendaView } from '../agenda/agenda.render.ts';
 import { loadAgendaView } from '../agenda/agenda.service.ts';
-import type { MatchBreakdown } from '../domain/matching.ts';
+import { type MatchBreakdown, type UnmatchedReason, unmatchedReasonText } from '../domain/matching.ts';
 import { AppError } from '../errors.ts';
 import { requestScope } from '../requests/request.repository.ts';
+import { findUnassignedReasons } from './suggestion.repository.ts';
 import { getSittingSuggestions } from './suggestion.service.ts';
 
 /*
@@ -40,6 +41,8 @@ export interface QueueRequest {
   /** Rank 0, when the batch found a lead. */
   proposal: QueueSuggestion | null;
   alternatives: QueueSuggestion[];
+  /** Why the last computation found it no lead (the reason in words too); null otherwise. */
+  unassigned: { reason: UnmatchedReason; text: string } | null;
   allocation: { id: number; agencyName: string; decision: string; reviewDueOn: string } | null;
 }
 
@@ -61,7 +64,7 @@ export interface AllocationQueue {
   /** Proformas not submitted for requests on this sitting. */
   missingProformas: QueueProforma[];
   escalated: QueueProforma[];
-  /** When suggestions were last computed (null: never). */
+  /** When suggestions were last computed (null: never), proposals or unassigned reasons alike. */
   computedAt: Date | null;
   agencies: Array<{ id: number; name: string; free: number; capacity: number }>;
 }
@@ -77,7 +80,7 @@ export async function loadAllocationQueue(
     item.requests.map((r) => ({ item, r, id: requestIdOf.get(r.reference) as number })),
   );
   const ids = onAgenda.map((x) => x.id);
-  const [statuses, allocations, suggestions, agencies, proformas] = await Promise.all([
+  const [statuses, allocations, suggestions, unassigned, agencies, proformas] = await Promise.all([
     ids.length === 0
       ? []
       : db
@@ -104,6 +107,7 @@ export async function loadAllocationQueue(
           .where(requestScope(principal))
           .execute(),
     getSittingSuggestions(db, sittingId),
+    findUnassignedReasons(db, sittingId),
     db
       .selectFrom('agencies')
       .select(['id', 'name', 'capacity', 'active_cases'])
@@ -134,6 +138,11 @@ export async function loadAllocationQueue(
   const allocationOf = new Map(allocations.map((a) => [a.request_id, a]));
   const suggestionsOf = new Map<number, QueueSuggestion[]>();
   let computedAt: Date | null = null;
+  const reasonOf = new Map<number, UnmatchedReason>();
+  for (const u of unassigned) {
+    if (computedAt === null || u.computedAt > computedAt) computedAt = u.computedAt;
+    reasonOf.set(u.requestId, u.reason);
+  }
   for (const s of suggestions) {
     if (computedAt === null || s.computedAt > computedAt) computedAt = s.computedAt;
     const list = suggestionsOf.get(s.requestId) ?? [];
@@ -153,6 +162,7 @@ export async function loadAllocationQueue(
     .map(({ item, r, id }) => {
       const list = suggestionsOf.get(id) ?? [];
       const a = allocationOf.get(id);
+      const reason = reasonOf.get(id);
       return {
         requestId: id,
         reference: r.reference,
@@ -162,6 +172,7 @@ export async function loadAllocationQueue(
         familyReference: item.familyReference,
         proposal: list.find((s) => s.rank === 0) ?? null,
         alternatives: list.filter((s) => s.rank > 0).slice(0, 3),
+        unassigned: reason === undefined ? null : { reason, text: unmatchedReasonText[reason] },
         allocation: a
           ? { id: a.id, agencyName: a.name, decision: a.decision, reviewDueOn: a.review_due_on }
           : null,

@@ -132,7 +132,8 @@ export async function computeSuggestions(
         });
       });
     }
-    await suggestions.replaceSuggestions(trx, sittingId, ids, rows, now);
+    const unassigned = proposal.unassigned.map((u) => ({ requestId: Number(u.requestId), reason: u.reason }));
+    await suggestions.replaceSuggestions(trx, sittingId, ids, rows, unassigned, now);
     await writeAudit(trx, actor, {
       action: 'suggestions.computed',
       entity: 'sitting',
@@ -141,7 +142,7 @@ export async function computeSuggestions(
         requests: ids.length,
         assigned: proposal.assignments.length,
         totalScore: proposal.totalScore,
-        unassigned: proposal.unassigned.map((u) => ({ requestId: Number(u.requestId), reason: u.reason })),
+        unassigned,
       },
     });
     return { sittingId, proposal };

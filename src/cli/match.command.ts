@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseMatchInput } from '../allocation/match.input.ts';
-import { type MatchProposal, proposeMatches } from '../domain/matching.ts';
+import { type MatchProposal, proposeMatches, unmatchedReasonText } from '../domain/matching.ts';
 import { AppError } from '../errors.ts';
 import { action, type OutputOptions, print } from './output.ts';
 
@@ -49,13 +49,6 @@ function machineOutput(p: MatchProposal) {
   };
 }
 
-const reasonText = {
-  'no-capacity': 'no capacity: every suitable agency is full (or its places went to other requests)',
-  'no-agency-covers-need': 'no agency works on any of its needs',
-  'age-range': "no agency working on its needs takes the children's ages",
-  locality: "no suitable agency serves the family's locality",
-} as const;
-
 function describe(p: MatchProposal): string[] {
   const total = p.assignments.length + p.unassigned.length;
   const s = (x: number) => x.toFixed(2);
@@ -69,7 +62,7 @@ function describe(p: MatchProposal): string[] {
     }
   }
   if (p.unassigned.length > 0) lines.push('Unassigned:');
-  for (const u of p.unassigned) lines.push(`  ${u.requestId}  ${u.reason}: ${reasonText[u.reason]}`);
+  for (const u of p.unassigned) lines.push(`  ${u.requestId}  ${u.reason}: ${unmatchedReasonText[u.reason]}`);
   if (p.candidates) {
     lines.push('Candidate scores:');
     for (const c of p.candidates) lines.push(`  ${c.requestId}  ${c.agencyId}  ${s(c.score)}`);

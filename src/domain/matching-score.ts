@@ -63,6 +63,14 @@ export const unmatchedReasons: readonly UnmatchedReason[] = [
   'no-capacity',
 ];
 
+/** Each reason in plain words, as a phrase about the request (pages, API and CLI say it the same way). */
+export const unmatchedReasonText: Readonly<Record<UnmatchedReason, string>> = {
+  'no-agency-covers-need': 'no agency works on any of its needs',
+  'age-range': "no agency working on its needs takes the children's ages",
+  locality: "no agency working on its needs serves the family's locality",
+  'no-capacity': 'every suitable agency is full, or its places went to other requests in this batch',
+};
+
 /**
  * Weights of the soft score components. Defaults, and why:
  * - need 0.40: whether the agency works on the family's needs (severity-weighted) matters most;

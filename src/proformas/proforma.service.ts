@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database } from '../../schema/database.ts';
 import { type Actor, actorLabel } from '../actor.ts';
+import { localSlotSpan } from '../agenda/local-slot-times.ts';
 import { writeAudit } from '../audit/audit.repository.ts';
 import { looksLikeSecret, sha256Hex } from '../auth/secret.ts';
-import { localIso, slotTimes } from '../domain/agenda.ts';
 import { AppError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 import {
@@ -40,18 +40,19 @@ export interface ProformaView {
 function toView(row: repo.ProformaViewRow): ProformaView {
   let slot: ProformaView['slot'] = null;
   if (row.slot !== null && row.slots_used !== null) {
-    const times = slotTimes({
-      startsAt: row.starts_at.toISOString(),
-      slotMinutes: row.slot_minutes,
-      slots: row.slot_count,
-      breakAfterSlot: row.break_after_slot,
-      breakMinutes: row.break_minutes,
-      timezone: row.timezone,
-    });
-    const first = times[row.slot];
-    const last = times[Math.min(row.slot + row.slots_used, times.length) - 1];
-    if (first && last)
-      slot = { index: row.slot, startsAt: localIso(first.startsAt), endsAt: localIso(last.endsAt) };
+    const span = localSlotSpan(
+      {
+        startsAt: row.starts_at.toISOString(),
+        slotMinutes: row.slot_minutes,
+        slots: row.slot_count,
+        breakAfterSlot: row.break_after_slot,
+        breakMinutes: row.break_minutes,
+        timezone: row.timezone,
+      },
+      row.slot,
+      row.slots_used,
+    );
+    if (span !== null) slot = { index: row.slot, ...span };
   }
   return {
     id: row.id,

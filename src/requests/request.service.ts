@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Database } from '../../schema/database.ts';
 import type { Actor } from '../actor.ts';
-import { localSlotTimes } from '../agenda/local-slot-times.ts';
+import { localSlotSpan } from '../agenda/local-slot-times.ts';
 import { writeAudit } from '../audit/audit.repository.ts';
 import { AppError, type FieldIssue } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
@@ -39,23 +39,25 @@ export function decodeCursor(cursor: string): { receivedAt: Date; id: number } {
 
 function placementOf(p: repo.PlacementRow | undefined): RequestSummary['placement'] {
   if (p === undefined) return null;
-  const times = localSlotTimes({
-    startsAt: p.starts_at.toISOString(),
-    slotMinutes: p.slot_minutes,
-    slots: p.slot_count,
-    breakAfterSlot: p.break_after_slot,
-    breakMinutes: p.break_minutes,
-    timezone: p.timezone,
-  });
-  const first = times[p.slot];
-  const last = times[Math.min(p.slot + p.slots_used, times.length) - 1];
-  if (first === undefined || last === undefined) return null;
+  const span = localSlotSpan(
+    {
+      startsAt: p.starts_at.toISOString(),
+      slotMinutes: p.slot_minutes,
+      slots: p.slot_count,
+      breakAfterSlot: p.break_after_slot,
+      breakMinutes: p.break_minutes,
+      timezone: p.timezone,
+    },
+    p.slot,
+    p.slots_used,
+  );
+  if (span === null) return null;
   return {
     sittingId: p.sitting_id,
     date: p.date,
     slot: p.slot,
-    startsAt: first.startsAt,
-    endsAt: last.endsAt,
+    startsAt: span.startsAt,
+    endsAt: span.endsAt,
     sittingStatus: p.status,
   };
 }

@@ -1,10 +1,14 @@
 import type { Role } from '../actor.ts';
 import type { Principal } from './context.ts';
 
+/** A part of the service a page belongs to; each navigation item leads to one. */
+type Section = 'home' | 'sittings' | 'allocations' | 'requests' | 'agency' | 'admin' | 'api';
+
 /** One item of the header's service navigation. */
 export interface NavItem {
   href: string;
   text: string;
+  section: Section;
 }
 
 /*
@@ -14,45 +18,70 @@ export interface NavItem {
  */
 const byRole: Record<Role, NavItem[]> = {
   admin: [
-    { href: '/', text: 'Home' },
-    { href: '/sittings', text: 'Sittings' },
-    { href: '/requests', text: 'Requests' },
-    { href: '/admin', text: 'Admin' },
-    { href: '/api/docs', text: 'API' },
+    { href: '/', text: 'Home', section: 'home' },
+    { href: '/sittings', text: 'Sittings', section: 'sittings' },
+    { href: '/allocations', text: 'Allocation queue', section: 'allocations' },
+    { href: '/requests', text: 'Requests', section: 'requests' },
+    { href: '/admin', text: 'Admin', section: 'admin' },
+    { href: '/api/docs', text: 'API', section: 'api' },
   ],
   chair: [
-    { href: '/', text: 'Home' },
-    { href: '/sittings', text: 'Sittings' },
-    { href: '/requests', text: 'Requests' },
+    { href: '/', text: 'Home', section: 'home' },
+    { href: '/sittings', text: 'Sittings', section: 'sittings' },
+    { href: '/requests', text: 'Requests', section: 'requests' },
   ],
   coordinator: [
-    { href: '/', text: 'Home' },
-    { href: '/sittings', text: 'Sittings' },
-    { href: '/allocations', text: 'Allocation queue' },
-    { href: '/requests', text: 'Requests' },
+    { href: '/', text: 'Home', section: 'home' },
+    { href: '/sittings', text: 'Sittings', section: 'sittings' },
+    { href: '/allocations', text: 'Allocation queue', section: 'allocations' },
+    { href: '/requests', text: 'Requests', section: 'requests' },
   ],
   school: [
-    { href: '/', text: 'Home' },
-    { href: '/requests', text: 'Your requests' },
+    { href: '/', text: 'Home', section: 'home' },
+    { href: '/requests', text: 'Your requests', section: 'requests' },
   ],
   agency: [
-    { href: '/', text: 'Home' },
-    { href: '/agency', text: 'Your cases and places' },
-    { href: '/requests', text: 'Your allocations' },
+    { href: '/', text: 'Home', section: 'home' },
+    { href: '/agency', text: 'Your cases and places', section: 'agency' },
+    { href: '/requests', text: 'Your allocations', section: 'requests' },
   ],
 };
 
-/** The navigation for a principal (none before sign-in), the current page marked active. */
+/*
+ * The section of a page by its path: the first rule that matches. Order matters: a sitting's
+ * allocation pages (and their forms' error pages) live under /sittings/ but are the allocation
+ * queue's, so they come before the sittings rule; a proforma belongs to its request.
+ */
+const sectionRules: ReadonlyArray<readonly [RegExp, Section]> = [
+  [/^\/$/, 'home'],
+  [/^\/allocations(\/|$)/, 'allocations'],
+  [/^\/sittings\/[^/]+\/(allocations|suggestions|proformas)(\/|$)/, 'allocations'],
+  [/^\/(sittings|hubs)(\/|$)/, 'sittings'],
+  [/^\/(requests|proformas)(\/|$)/, 'requests'],
+  [/^\/agency(\/|$)/, 'agency'],
+  [/^\/admin(\/|$)/, 'admin'],
+  [/^\/api\/docs$/, 'api'],
+];
+
+/** The section a path (without its query) belongs to, or null (sign-in, emailed links, 404s). */
+export function sectionOf(path: string): Section | null {
+  return sectionRules.find(([rule]) => rule.test(path))?.[1] ?? null;
+}
+
+/**
+ * The navigation for a principal (none before sign-in): the item of the page's section marked
+ * `active`, and `current` too when the page is the item's own (GOV.UK: aria-current "page").
+ */
 export function navigationFor(
   principal: Principal | null,
   currentPath: string,
-): Array<NavItem & { active: boolean }> {
+): Array<Omit<NavItem, 'section'> & { active: boolean; current: boolean }> {
   if (principal === null) return [];
-  return byRole[principal.role].map((item) => ({
-    ...item,
-    active:
-      item.href === '/'
-        ? currentPath === '/'
-        : currentPath === item.href || currentPath.startsWith(`${item.href}/`),
+  const section = sectionOf(currentPath);
+  return byRole[principal.role].map(({ href, text, section: own }) => ({
+    href,
+    text,
+    active: own === section,
+    current: own === section && currentPath === href,
   }));
 }

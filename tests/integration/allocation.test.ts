@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/actor.ts';
 import {
@@ -275,6 +276,59 @@ describe.each(engines)('allocation on %s', (engine: Engine) => {
       .orderBy('id')
       .execute();
     expect(after).toEqual(before);
+  });
+
+  it('stores why a request has no proposal, replaced on each computation in the same transaction', async () => {
+    const reasons = () =>
+      db
+        .selectFrom('unassigned_reasons')
+        .select(['request_id', 'reason'])
+        .where('sitting_id', '=', s.sittingId)
+        .orderBy('request_id')
+        .execute();
+    // R3 (housing, east): the only agency working on housing serves the west.
+    expect(await reasons()).toEqual([{ request_id: requests.R3, reason: 'locality' }]);
+    const suggestionsNow = () =>
+      db.selectFrom('suggestions').select(['request_id', 'agency_id', 'rank']).orderBy('id').execute();
+    const before = await suggestionsNow();
+
+    // The agency takes the east too: R3 gets a lead, and its stored reason goes.
+    const serve = (localities: string[]) =>
+      db.updateTable('agencies').set({ localities }).where('id', '=', s.agencies.family).execute();
+    await serve(['west', 'east']);
+    await computeSuggestions(db, s.sittingId, { now, actor: coordinator });
+    expect(await reasons()).toEqual([]);
+    expect((await stored(requests.R3!)).map((x) => x.rank)).toContain(0);
+
+    // Back to the west only: the reason is stored again, and a computation that fails half-way
+    // (here the reasons' insert is refused) leaves the previous suggestions and reasons as they were.
+    await serve(['west']);
+    await computeSuggestions(db, s.sittingId, { now, actor: coordinator });
+    expect(await reasons()).toEqual([{ request_id: requests.R3, reason: 'locality' }]);
+    expect(await suggestionsNow()).toEqual(before);
+    await sql
+      .raw(`create function refuse_reasons() returns trigger language plpgsql as $$
+        begin raise exception 'refused for the test'; end $$`)
+      .execute(db);
+    await sql
+      .raw(
+        'create trigger refuse_reasons before insert on unassigned_reasons for each row execute function refuse_reasons()',
+      )
+      .execute(db);
+    try {
+      await serve(['west', 'east']);
+      await db.updateTable('agencies').set({ active: false }).where('id', '=', s.agencies.school).execute();
+      await expect(computeSuggestions(db, s.sittingId, { now, actor: coordinator })).rejects.toThrow(
+        'refused for the test',
+      );
+    } finally {
+      await sql.raw('drop trigger refuse_reasons on unassigned_reasons').execute(db);
+      await sql.raw('drop function refuse_reasons()').execute(db);
+      await serve(['west']);
+      await db.updateTable('agencies').set({ active: true }).where('id', '=', s.agencies.school).execute();
+    }
+    expect(await suggestionsNow()).toEqual(before);
+    expect(await reasons()).toEqual([{ request_id: requests.R3, reason: 'locality' }]);
   });
 
   it('accepts a proposal: allocation, place, request status, review dates and audit together', async () => {

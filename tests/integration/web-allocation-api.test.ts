@@ -128,4 +128,29 @@ describe.each(engines)('the allocation API on %s', (engine) => {
     const ok = await call('PATCH', `/agencies/${w.agencies.A}/capacity`, 'admin', { places: 4 });
     expect(JSON.parse(ok.body)).toEqual({ agencyId: w.agencies.A, places: 4, activeCases: 2, free: 2 });
   });
+  it('says why a request has no proposal, in words: from the computation and as stored for the read', async () => {
+    await handle.db
+      .updateTable('agencies')
+      .set((eb) => ({ active_cases: eb.ref('capacity') }))
+      .execute();
+    const proposed = JSON.parse(
+      (await call('POST', `/sittings/${w.sittingId}/suggestions`, 'coordinator')).body,
+    );
+    const waiting = proposed.requests.filter((r: { status: string }) => r.status === 'on-agenda');
+    expect(waiting).toHaveLength(1);
+    const reason = {
+      reason: 'no-capacity',
+      text: 'every suitable agency is full, or its places went to other requests in this batch',
+    };
+    expect(proposed.unassigned).toEqual([{ requestId: waiting[0].requestId, ...reason }]);
+    const read = JSON.parse((await call('GET', `/sittings/${w.sittingId}/suggestions`, 'coordinator')).body);
+    expect(read.requests).toEqual(proposed.requests);
+    for (const r of read.requests)
+      expect(r.unassignedReason).toEqual(r.requestId === waiting[0].requestId ? reason : null);
+    const doc = JSON.parse((await app.inject({ url: '/api/openapi.json' })).body);
+    const item =
+      doc.paths['/api/v1/sittings/{id}/suggestions'].get.responses['200'].content['application/json'].schema
+        .properties.requests.items;
+    expect(item.properties.unassignedReason).toBeDefined();
+  });
 });

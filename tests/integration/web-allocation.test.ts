@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/client.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
+import { currentNavigation } from '../helpers/navigation.ts';
 import { type Signed, testConfig, worldNow } from '../helpers/web-world.ts';
 import { type AllocationWorld, createAllocationWorld } from './web-allocation.world.ts';
 
@@ -71,6 +72,18 @@ describe.each(engines)("the coordinator's allocation queue on %s", (engine) => {
     expect(list.body).toContain(`href="${queue()}"`);
   });
 
+  it("marks the allocation queue as where you are on the queue's pages, not Sittings", async () => {
+    expect(currentNavigation((await page('/allocations')).body)).toEqual(['Allocation queue (page)']);
+    for (const who of ['coordinator', 'admin'] as const) {
+      for (const url of [queue(), `${queue()}/requests/${w.queued.R1}`])
+        expect(currentNavigation((await page(url, who)).body)).toEqual(['Allocation queue (true)']);
+    }
+    // The sitting's agenda is still under Sittings.
+    expect(currentNavigation((await page(`/sittings/${w.sittingId}/agenda`)).body)).toEqual([
+      'Sittings (true)',
+    ]);
+  });
+
   it('shows the queue before proposals, consent held back, missing proformas and escalations', async () => {
     const r = await page(queue());
     expect(r.statusCode).toBe(200);
@@ -81,6 +94,41 @@ describe.each(engines)("the coordinator's allocation queue on %s", (engine) => {
     expect(text).toMatch(/EH-2027-0001, Abbey Primary School To do/);
     expect(text).toContain('EH-2027-0001, Abbey Primary School: escalated 15 March 2027 at 17:05');
     expect(r.body).toContain(`id="resend-${w.proformas.A}"`);
+  });
+
+  it('says in plain words why a request has no proposal, until a computation finds it one', async () => {
+    const card = (html: string, requestId: number) =>
+      textOf(
+        new RegExp(`id="request-${requestId}"[\\s\\S]*?(?=id="request-|id="consent")`).exec(html)?.[0] ?? '',
+      );
+    // Every agency is full: R1 and R2 are left without a lead, for want of a place.
+    const counts = await handle.db.selectFrom('agencies').select(['id', 'active_cases']).execute();
+    await handle.db
+      .updateTable('agencies')
+      .set((eb) => ({ active_cases: eb.ref('capacity') }))
+      .execute();
+    try {
+      await post(`/sittings/${w.sittingId}/suggestions`);
+      const shown = (await page(queue())).body;
+      for (const id of [w.queued.R1, w.queued.R2])
+        expect(card(shown, id)).toContain(
+          'No proposal: every suitable agency is full, or its places went to other requests in this batch.',
+        );
+    } finally {
+      // Places free up again: proposing again replaces the reasons with proposals.
+      for (const a of counts)
+        await handle.db
+          .updateTable('agencies')
+          .set({ active_cases: a.active_cases })
+          .where('id', '=', a.id)
+          .execute();
+    }
+    await post(`/sittings/${w.sittingId}/suggestions`);
+    const again = (await page(queue())).body;
+    for (const id of [w.queued.R1, w.queued.R2]) {
+      expect(card(again, id)).not.toContain('No proposal');
+      expect(card(again, id)).toMatch(/Proposed lead \S+/);
+    }
   });
 
   it('proposes lead agencies with the breakdown in words and the alternatives', async () => {

@@ -6,6 +6,7 @@ import type { DbHandle } from '../../src/db/client.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
 import { testEnv } from '../helpers/env.ts';
+import { currentNavigation } from '../helpers/navigation.ts';
 import { createWorld, type Signed, testConfig, type World, worldNow } from '../helpers/web-world.ts';
 
 describe.each(engines)('pages on %s', (engine) => {
@@ -52,6 +53,27 @@ describe.each(engines)('pages on %s', (engine) => {
     const admin = await page('/', 'admin');
     expect(admin.body).toContain('hub token create');
     expect(admin.body).toContain('href="/api/docs"');
+  });
+
+  it("marks each page's own section in the navigation, once", async () => {
+    const cases: Array<[Signed, string, string]> = [
+      ['schoolA', '/', 'Home (page)'],
+      ['schoolA', '/requests', 'Your requests (page)'],
+      ['schoolA', `/requests/${world.requests.A}`, 'Your requests (true)'],
+      ['schoolA', `/proformas/${world.proformas.A}`, 'Your requests (true)'],
+      ['chair', '/sittings', 'Sittings (page)'],
+      ['chair', `/sittings/${world.sittingId}/agenda`, 'Sittings (true)'],
+      ['coordinator', `/proformas/${world.proformas.A}`, 'Requests (true)'],
+      ['agencyA', '/agency/capacity', 'Your cases and places (true)'],
+      ['agencyA', `/requests/${world.requests.A}`, 'Your allocations (true)'],
+      ['admin', '/admin/hubs', 'Admin (true)'],
+      ['admin', '/admin', 'Admin (page)'],
+    ];
+    for (const [who, url, current] of cases) {
+      const r = await page(url, who);
+      expect(r.statusCode, `${who} ${url}`).toBe(200);
+      expect(currentNavigation(r.body), `${who} ${url}`).toEqual([current]);
+    }
   });
 
   it("lists a school's own requests with their sitting and slot in local time", async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AllocationQueue, loadAllocationQueue } from '../../allocation/allocation-view.repository.ts';
 import { computeSuggestions } from '../../allocation/suggestion.service.ts';
-import { unmatchedReasons } from '../../domain/matching.ts';
+import { unmatchedReasons, unmatchedReasonText } from '../../domain/matching.ts';
 import { queueRoles } from '../pages/allocation-queue.pages.ts';
 import { apiRoute } from './define.ts';
 
@@ -25,6 +25,15 @@ const suggestion = z.object({
     .describe('Components (need, locality, continuity, headroom, kindFit) with value, weight, contribution'),
 });
 
+const unassignedReason = z.object({
+  reason: z
+    .enum(unmatchedReasons)
+    .describe(
+      'The first rule that left no agency: no-agency-covers-need, then age-range, then locality, then no-capacity',
+    ),
+  text: z.string().describe('The reason in words'),
+});
+
 export const suggestionsResponse = z.object({
   sittingId: z.number().int(),
   computedAt: z.string().nullable().describe('When the suggestions were last computed (ISO 8601, UTC)'),
@@ -35,6 +44,9 @@ export const suggestionsResponse = z.object({
       status: z.string().describe('on-agenda = waiting for a lead; allocated; closed'),
       proposal: suggestion.nullable().describe('null when no agency can lead it now'),
       alternatives: z.array(suggestion).max(3),
+      unassignedReason: unassignedReason
+        .nullable()
+        .describe('Why the last computation found it no lead, as stored then; null otherwise'),
       allocation: z
         .object({ allocationId: z.number().int(), agencyName: z.string(), decision: z.string() })
         .nullable(),
@@ -44,7 +56,7 @@ export const suggestionsResponse = z.object({
 
 const proposeResponse = suggestionsResponse.extend({
   totalScore: z.number().describe('Sum of the proposals’ scores, exactly as computed'),
-  unassigned: z.array(z.object({ requestId: z.number().int(), reason: z.enum(unmatchedReasons) })),
+  unassigned: z.array(unassignedReason.extend({ requestId: z.number().int() })),
 });
 
 function suggestionsJson(sittingId: number, q: AllocationQueue): z.input<typeof suggestionsResponse> {
@@ -66,6 +78,7 @@ function suggestionsJson(sittingId: number, q: AllocationQueue): z.input<typeof 
       status: r.status,
       proposal: r.proposal ? s(r.proposal) : null,
       alternatives: r.alternatives.map(s),
+      unassignedReason: r.unassigned,
       allocation: r.allocation
         ? {
             allocationId: r.allocation.id,
@@ -118,6 +131,7 @@ export const suggestionRoutes = [
           unassigned: computed.proposal.unassigned.map((u) => ({
             requestId: Number(u.requestId),
             reason: u.reason,
+            text: unmatchedReasonText[u.reason],
           })),
         },
       };

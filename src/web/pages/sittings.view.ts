@@ -2,13 +2,14 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Database } from '../../../schema/database.ts';
+import { localSlotTimes } from '../../agenda/local-slot-times.ts';
 import {
   findSitting,
   listSittings,
   type SittingStatus,
   type StoredSitting,
 } from '../../calendar/sitting.repository.ts';
-import { localIso, slotTimes } from '../../domain/agenda.ts';
+import { localIso } from '../../domain/agenda.ts';
 import { planSittings, type SkipCause } from '../../domain/calendar.ts';
 import { renderIcs } from '../../domain/ics.ts';
 import { AppError } from '../../errors.ts';
@@ -178,14 +179,15 @@ export async function loadSitting(db: Kysely<Database>, sittingId: number) {
     stored.movedFrom === null
       ? null
       : (skippedByDate(hub, stored.movedFrom, stored.movedFrom).get(stored.movedFrom)?.reason ?? null);
-  const slots = slotTimes({
+  // Copies: the remembered slots are shared and frozen.
+  const slots = localSlotTimes({
     startsAt: stored.startsAt.toISOString(),
     slotMinutes: stored.slotMinutes,
     slots: stored.slotCount,
     breakAfterSlot: stored.breakAfterSlot,
     breakMinutes: stored.breakMinutes,
     timezone: zone,
-  }).map((t) => ({ slot: t.slot, startsAt: localIso(t.startsAt), endsAt: localIso(t.endsAt) }));
+  }).map((t) => ({ ...t }));
   return {
     ...summary(stored, zone, movedReason),
     hub: { id: hub.id, name: hub.name, timezone: zone },
