@@ -33,7 +33,8 @@ export interface Problem {
 }
 
 export function isApiPath(url: string): boolean {
-  return url === '/api' || url.startsWith('/api/');
+  // The API's docs are a page for people: it knows who is signed in and errors as pages.
+  return (url === '/api' || url.startsWith('/api/')) && !/^\/api\/docs(?:[/?#]|$)/.test(url);
 }
 
 /** Normalises anything thrown into a problem type, detail and field issues. */

@@ -351,5 +351,9 @@ describe.each(engines)('JSON API on %s', (engine) => {
     const docs = await app.inject({ url: '/api/docs' });
     expect(docs.statusCode).toBe(200);
     for (const route of apiRoutes) expect(docs.body).toContain(`id="${route.operationId}"`);
+    // A page like any other: signed in, the header shows who you are and your navigation.
+    const signedIn = await app.inject({ url: '/api/docs', headers: { cookie: world.sessions.admin.cookie } });
+    expect(signedIn.body).toContain('action="/sign-out"');
+    expect(signedIn.body).toContain('govuk-service-navigation__list');
   });
 });
