@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../schema/database.ts';
+import { insertRequestRows } from '../requests/new-request.repository.ts';
 import type { AgencyRow, RequestRow, SchoolRow } from './rows.ts';
 
 type Conn = Kysely<Database> | Transaction<Database>;
@@ -96,61 +97,31 @@ export async function upsertAgency(db: Conn, row: AgencyRow, schoolId: number | 
   return id;
 }
 
-export async function insertFamily(db: Conn, reference: string, locality: string): Promise<number> {
-  const { id } = await db
-    .insertInto('families')
-    .values({ reference, locality })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return id;
-}
-
-/** Inserts one request with its children and needs. Returns the request id. */
-export async function insertRequest(
+/** Inserts one request with its children and needs, under its own reference. Returns the request id. */
+export function insertRequest(
   db: Conn,
   row: RequestRow,
   ids: { hubId: number; familyId: number; schoolId: number | null },
 ): Promise<number> {
-  const children = await db
-    .insertInto('children')
-    .values(
-      row.ChildDatesOfBirth.map((dob) => ({
-        family_id: ids.familyId,
-        school_id: ids.schoolId,
-        date_of_birth: dob,
-      })),
-    )
-    .returning('id')
-    .execute();
-  const { id } = await db
-    .insertInto('requests')
-    .values({
-      reference: row.Reference,
-      hub_id: ids.hubId,
+  return insertRequestRows(
+    db,
+    {
+      ...ids,
       kind: row.Kind,
-      family_id: ids.familyId,
-      school_id: ids.schoolId,
-      referrer_name: row.ReferrerName,
-      referrer_email: row.ReferrerEmail ?? null,
-      referrer_organisation: row.ReferrerOrganisation,
-      received_at: row.ReceivedAt,
       urgency: row.Urgency,
       complex: row.Complex,
-      consent_given: row.ConsentGiven,
-      consent_recorded_at: row.ConsentRecordedAt ?? null,
-      consent_recorded_by: row.ConsentRecordedBy ?? null,
-      review_due_at: row.ReviewDueAt ?? null,
-      external_reference: row.ExternalReference ?? null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db
-    .insertInto('request_children')
-    .values(children.map((c) => ({ request_id: id, child_id: c.id })))
-    .execute();
-  await db
-    .insertInto('request_needs')
-    .values(row.Needs.map((n) => ({ request_id: id, need_code: n.code, severity: n.severity })))
-    .execute();
-  return id;
+      consentGiven: row.ConsentGiven,
+      consentRecordedAt: row.ConsentRecordedAt ?? null,
+      consentRecordedBy: row.ConsentRecordedBy ?? null,
+      referrerName: row.ReferrerName,
+      referrerOrganisation: row.ReferrerOrganisation,
+      referrerEmail: row.ReferrerEmail ?? null,
+      receivedAt: row.ReceivedAt,
+      reviewDueAt: row.ReviewDueAt ?? null,
+      externalReference: row.ExternalReference ?? null,
+      childDatesOfBirth: row.ChildDatesOfBirth,
+      needs: row.Needs,
+    },
+    row.Reference,
+  );
 }
