@@ -52,9 +52,9 @@ export async function insertLocalities(db: Conn, codes: string[]): Promise<void>
     .execute();
 }
 
-/** Inserts or updates a school by its URN (re-importing a GIAS extract refreshes names). Returns its id. */
-export async function upsertSchool(db: Conn, row: SchoolRow): Promise<number> {
-  const values = {
+/** A school row's columns; the admin's school form writes the same. */
+export function schoolValues(row: SchoolRow) {
+  return {
     urn: row.URN,
     name: row.EstablishmentName,
     locality: row.Locality,
@@ -62,6 +62,11 @@ export async function upsertSchool(db: Conn, row: SchoolRow): Promise<number> {
     postcode: row.Postcode ?? null,
     safeguarding_lead_emails: row.SafeguardingLeadEmails,
   };
+}
+
+/** Inserts or updates a school by its URN (re-importing a GIAS extract refreshes names). Returns its id. */
+export async function upsertSchool(db: Conn, row: SchoolRow): Promise<number> {
+  const values = schoolValues(row);
   const { id } = await db
     .insertInto('schools')
     .values(values)
@@ -72,11 +77,11 @@ export async function upsertSchool(db: Conn, row: SchoolRow): Promise<number> {
 }
 
 /**
- * Inserts or updates an agency by name. `active_cases` is live data kept by allocations, so an
- * import sets it only for a new agency.
+ * An agency row's columns, `active_cases` aside (live data, kept by allocations); the admin's agency
+ * form writes the same.
  */
-export async function upsertAgency(db: Conn, row: AgencyRow, schoolId: number | null): Promise<number> {
-  const values = {
+export function agencyValues(row: AgencyRow, schoolId: number | null) {
+  return {
     name: row.Name,
     kind: row.Kind,
     school_id: schoolId,
@@ -88,6 +93,14 @@ export async function upsertAgency(db: Conn, row: AgencyRow, schoolId: number | 
     capacity: row.Capacity,
     contact_email: row.ContactEmail,
   };
+}
+
+/**
+ * Inserts or updates an agency by name. `active_cases` is live data kept by allocations, so an
+ * import sets it only for a new agency.
+ */
+export async function upsertAgency(db: Conn, row: AgencyRow, schoolId: number | null): Promise<number> {
+  const values = agencyValues(row, schoolId);
   const { id } = await db
     .insertInto('agencies')
     .values({ ...values, active_cases: row.ActiveCases })
