@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../schema/database.ts';
+import { agencyValues, schoolValues } from '../import/import.repository.ts';
 import type { AgencyRow, SchoolRow } from '../import/rows.ts';
 
 /*
@@ -97,17 +98,6 @@ export async function getSchoolView(db: Db, id: number, lock = false): Promise<S
   if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toSchool(row) : null;
-}
-
-function schoolValues(row: SchoolRow) {
-  return {
-    urn: row.URN,
-    name: row.EstablishmentName,
-    locality: row.Locality,
-    phase: row.PhaseOfEducation ?? null,
-    postcode: row.Postcode ?? null,
-    safeguarding_lead_emails: row.SafeguardingLeadEmails,
-  };
 }
 
 export async function insertSchool(db: Db, row: SchoolRow): Promise<number> {
@@ -212,21 +202,6 @@ export async function getAgencyView(db: Db, id: number, lock = false): Promise<A
   if (lock) query = query.forUpdate('a');
   const row = await query.executeTakeFirst();
   return row ? toAgency(row) : null;
-}
-
-function agencyValues(row: AgencyRow, schoolId: number | null) {
-  return {
-    name: row.Name,
-    kind: row.Kind,
-    school_id: schoolId,
-    specialisms: row.Specialisms,
-    localities: row.Localities,
-    city_wide: row.CityWide,
-    min_age: row.MinAge,
-    max_age: row.MaxAge,
-    capacity: row.Capacity,
-    contact_email: row.ContactEmail,
-  };
 }
 
 export async function insertAgency(db: Db, row: AgencyRow, schoolId: number | null): Promise<number> {

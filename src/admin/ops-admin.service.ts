@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../../schema/database.ts';
 import { isIsoDate } from '../domain/working-days.ts';
 import type { OutboxState } from '../email/outbox.repository.ts';
-import { outboxHealth } from '../email/outbox.service.ts';
+import { outboxHealth } from '../email/outbox-admin.service.ts';
 import { AppError } from '../errors.ts';
 import { type DueTask, listTasks } from '../queue/task.repository.ts';
 import { parseOrThrow } from '../validation.ts';

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { cliActor } from '../actor.ts';
@@ -6,8 +5,8 @@ import { parseAgendaInput } from '../agenda/agenda.input.ts';
 import { reasonLabels, renderAgendaCsv, renderAgendaHtml } from '../agenda/agenda.render.ts';
 import { type BuildAgendaResult, buildAndStoreAgenda, getAgendaView } from '../agenda/agenda.service.ts';
 import { type Agenda, buildAgenda } from '../domain/agenda.ts';
-import { AppError } from '../errors.ts';
 import { withDatabase } from './context.ts';
+import { invalidOption, readJsonInput } from './input.ts';
 import { action, type OutputOptions, print } from './output.ts';
 
 interface AgendaOptions extends OutputOptions {
@@ -16,9 +15,6 @@ interface AgendaOptions extends OutputOptions {
   build?: boolean;
   format?: string;
 }
-
-const invalid = (field: string, message: string) =>
-  new AppError('invalid-input', `${field}: ${message}`, { issues: [{ field, message }] });
 
 export function registerAgendaCommands(program: Command): void {
   program
@@ -37,20 +33,21 @@ export function registerAgendaCommands(program: Command): void {
     .action(
       action(async (options: AgendaOptions) => {
         if ((options.input === undefined) === (options.sitting === undefined)) {
-          throw invalid('input', 'give either --input <file> (dry run) or --sitting <id>');
+          throw invalidOption('input', 'give either --input <file> (dry run) or --sitting <id>');
         }
         if (options.input !== undefined) {
-          if (options.build || options.format) throw invalid('input', '--build and --format need --sitting');
-          const agenda = buildAgenda(parseAgendaInput(await readJson(options.input)));
+          if (options.build || options.format)
+            throw invalidOption('input', '--build and --format need --sitting');
+          const agenda = buildAgenda(parseAgendaInput(await readJsonInput(options.input)));
           print(options, agenda, () => describeAgenda(agenda));
           return;
         }
         const sittingId = Number(options.sitting);
         if (!Number.isInteger(sittingId) || sittingId <= 0)
-          throw invalid('sitting', 'must be a sitting id (a whole number)');
+          throw invalidOption('sitting', 'must be a sitting id (a whole number)');
         const format = options.format ?? (options.json ? 'json' : undefined);
         if (format !== undefined && !['html', 'csv', 'json'].includes(format)) {
-          throw invalid('format', 'must be html, csv or json');
+          throw invalidOption('format', 'must be html, csv or json');
         }
         await withDatabase(async ({ db }) => {
           const now = new Date();
@@ -79,26 +76,6 @@ export function registerAgendaCommands(program: Command): void {
         });
       }),
     );
-}
-
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-  } catch (error) {
-    throw invalid('input', `cannot read ${file}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw invalid('input', `${file} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describeAgenda(agenda: Agenda): string[] {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { cliActor } from '../actor.ts';
 import { type OutboxState, outboxStates } from '../email/outbox.repository.ts';
-import { listOutbox, outboxHealth, retryFailed } from '../email/outbox.service.ts';
+import { listOutbox, outboxHealth, retryFailed } from '../email/outbox-admin.service.ts';
 import { AppError } from '../errors.ts';
 import { withDatabase } from './context.ts';
 import { action, type OutputOptions, print } from './output.ts';

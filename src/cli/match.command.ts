@@ -1,17 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseMatchInput } from '../allocation/match.input.ts';
 import { type MatchProposal, proposeMatches, unmatchedReasonText } from '../domain/matching.ts';
-import { AppError } from '../errors.ts';
+import { readJsonInput } from './input.ts';
 import { action, type OutputOptions, print } from './output.ts';
 
 interface MatchCommandOptions extends OutputOptions {
   input?: string;
   allScores?: boolean;
 }
-
-const invalid = (field: string, message: string) =>
-  new AppError('invalid-input', `${field}: ${message}`, { issues: [{ field, message }] });
 
 /** `hub match`: the batch proposal as a dry run from a JSON file; no database. */
 export function registerMatchCommands(program: Command): void {
@@ -23,7 +19,7 @@ export function registerMatchCommands(program: Command): void {
     .option('--json', 'print JSON (scores exact)')
     .action(
       action(async (options: MatchCommandOptions) => {
-        const input = parseMatchInput(await readJson(options.input ?? '-'));
+        const input = parseMatchInput(await readJsonInput(options.input ?? '-'));
         const proposal = proposeMatches(input.agencies, input.requests, {
           weights: input.weights,
           includeCandidates: options.allScores === true,
@@ -68,24 +64,4 @@ function describe(p: MatchProposal): string[] {
     for (const c of p.candidates) lines.push(`  ${c.requestId}  ${c.agencyId}  ${s(c.score)}`);
   }
   return lines;
-}
-
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-  } catch (error) {
-    throw invalid('input', `cannot read ${file}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw invalid('input', `${file} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

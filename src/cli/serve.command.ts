@@ -1,12 +1,11 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { AppError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { remoteEmailKicker } from '../queue/workers.ts';
 import { buildApp } from '../web/app.ts';
+import { listenUntilStopped, outboxFolder } from './listen.ts';
 import { action } from './output.ts';
 
 export function registerServeCommands(program: Command): void {
@@ -29,31 +28,14 @@ export function registerServeCommands(program: Command): void {
         });
         app.addHook('onClose', kicker.close);
         const host = options.host ?? (config.production ? '0.0.0.0' : '127.0.0.1');
-        let stopping = false;
-        const stop = async (signal: string) => {
-          if (stopping) {
-            process.exit(1); // a second signal: stop now
-          }
-          stopping = true;
-          app.log.info({ signal }, 'stopping: finishing requests in flight');
-          try {
-            await app.close();
-            await handle.close();
-          } finally {
-            process.exit(0);
-          }
-        };
-        process.on('SIGTERM', () => void stop('SIGTERM'));
-        process.on('SIGINT', () => void stop('SIGINT'));
-        try {
-          await app.listen({ port: config.port, host });
-        } catch (error) {
-          await handle.close();
-          throw new AppError('unavailable', `Cannot listen on ${host}:${config.port}: ${String(error)}`, {
-            cause: error,
-          });
-        }
-        const outbox = path.join(path.relative(process.cwd(), config.dataDir) || '.', 'outbox');
+        await listenUntilStopped(app, {
+          host,
+          port: config.port,
+          log: app.log,
+          stoppingMessage: 'stopping: finishing requests in flight',
+          release: () => handle.close(),
+        });
+        const outbox = outboxFolder(config);
         process.stderr.write(
           `Early Help allocations hub: listening on http://${host}:${config.port} (database: ${handle.engine}). ` +
             `Sign in at ${config.publicBaseUrl}/sign-in${config.smtpUrl === null ? `; emails are written to ${outbox} by the workers` : ''}.\n`,

@@ -1,15 +1,14 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { cliActor } from '../actor.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { hubCount } from '../demo/fortnight.repository.ts';
-import { AppError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createWorkers } from '../queue/workers.ts';
 import { seedDemo } from '../seed/seed.service.ts';
 import { buildApp } from '../web/app.ts';
+import { listenUntilStopped, outboxFolder } from './listen.ts';
 import { action } from './output.ts';
 
 export function registerStartCommands(program: Command): void {
@@ -33,32 +32,18 @@ export function registerStartCommands(program: Command): void {
         const workers = await createWorkers(handle, config, { log });
         const app = await buildApp({ db: handle.db, config, emailQueued: workers.sendEmailNow });
         const host = config.production ? '0.0.0.0' : '127.0.0.1';
-        let stopping = false;
-        const stop = async (signal: string) => {
-          if (stopping) process.exit(1);
-          stopping = true;
-          log.info({ signal }, 'stopping: finishing requests and jobs in flight');
-          try {
-            await app.close();
+        await listenUntilStopped(app, {
+          host,
+          port: config.port,
+          log,
+          stoppingMessage: 'stopping: finishing requests and jobs in flight',
+          release: async () => {
             await workers.close();
             await handle.close();
-          } finally {
-            process.exit(0);
-          }
-        };
-        process.on('SIGTERM', () => void stop('SIGTERM'));
-        process.on('SIGINT', () => void stop('SIGINT'));
-        try {
-          await app.listen({ port: config.port, host });
-        } catch (error) {
-          await workers.close();
-          await handle.close();
-          throw new AppError('unavailable', `Cannot listen on ${host}:${config.port}: ${String(error)}`, {
-            cause: error,
-          });
-        }
+          },
+        });
         await workers.runner.start();
-        const outbox = path.join(path.relative(process.cwd(), config.dataDir) || '.', 'outbox');
+        const outbox = outboxFolder(config);
         process.stderr.write(
           `${[
             `Early Help allocations hub on http://${host}:${config.port} (database: ${handle.engine}; jobs: ${workers.runner.kind}).`,

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../schema/database.ts';
+import { insertRequestRows } from '../requests/new-request.repository.ts';
 import type { AgencyRow, RequestRow, SchoolRow } from './rows.ts';
 
 type Conn = Kysely<Database> | Transaction<Database>;
@@ -51,9 +52,9 @@ export async function insertLocalities(db: Conn, codes: string[]): Promise<void>
     .execute();
 }
 
-/** Inserts or updates a school by its URN (re-importing a GIAS extract refreshes names). Returns its id. */
-export async function upsertSchool(db: Conn, row: SchoolRow): Promise<number> {
-  const values = {
+/** A school row's columns; the admin's school form writes the same. */
+export function schoolValues(row: SchoolRow) {
+  return {
     urn: row.URN,
     name: row.EstablishmentName,
     locality: row.Locality,
@@ -61,6 +62,11 @@ export async function upsertSchool(db: Conn, row: SchoolRow): Promise<number> {
     postcode: row.Postcode ?? null,
     safeguarding_lead_emails: row.SafeguardingLeadEmails,
   };
+}
+
+/** Inserts or updates a school by its URN (re-importing a GIAS extract refreshes names). Returns its id. */
+export async function upsertSchool(db: Conn, row: SchoolRow): Promise<number> {
+  const values = schoolValues(row);
   const { id } = await db
     .insertInto('schools')
     .values(values)
@@ -71,11 +77,11 @@ export async function upsertSchool(db: Conn, row: SchoolRow): Promise<number> {
 }
 
 /**
- * Inserts or updates an agency by name. `active_cases` is live data kept by allocations, so an
- * import sets it only for a new agency.
+ * An agency row's columns, `active_cases` aside (live data, kept by allocations); the admin's agency
+ * form writes the same.
  */
-export async function upsertAgency(db: Conn, row: AgencyRow, schoolId: number | null): Promise<number> {
-  const values = {
+export function agencyValues(row: AgencyRow, schoolId: number | null) {
+  return {
     name: row.Name,
     kind: row.Kind,
     school_id: schoolId,
@@ -87,6 +93,14 @@ export async function upsertAgency(db: Conn, row: AgencyRow, schoolId: number | 
     capacity: row.Capacity,
     contact_email: row.ContactEmail,
   };
+}
+
+/**
+ * Inserts or updates an agency by name. `active_cases` is live data kept by allocations, so an
+ * import sets it only for a new agency.
+ */
+export async function upsertAgency(db: Conn, row: AgencyRow, schoolId: number | null): Promise<number> {
+  const values = agencyValues(row, schoolId);
   const { id } = await db
     .insertInto('agencies')
     .values({ ...values, active_cases: row.ActiveCases })
@@ -96,61 +110,31 @@ export async function upsertAgency(db: Conn, row: AgencyRow, schoolId: number | 
   return id;
 }
 
-export async function insertFamily(db: Conn, reference: string, locality: string): Promise<number> {
-  const { id } = await db
-    .insertInto('families')
-    .values({ reference, locality })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return id;
-}
-
-/** Inserts one request with its children and needs. Returns the request id. */
-export async function insertRequest(
+/** Inserts one request with its children and needs, under its own reference. Returns the request id. */
+export function insertRequest(
   db: Conn,
   row: RequestRow,
   ids: { hubId: number; familyId: number; schoolId: number | null },
 ): Promise<number> {
-  const children = await db
-    .insertInto('children')
-    .values(
-      row.ChildDatesOfBirth.map((dob) => ({
-        family_id: ids.familyId,
-        school_id: ids.schoolId,
-        date_of_birth: dob,
-      })),
-    )
-    .returning('id')
-    .execute();
-  const { id } = await db
-    .insertInto('requests')
-    .values({
-      reference: row.Reference,
-      hub_id: ids.hubId,
+  return insertRequestRows(
+    db,
+    {
+      ...ids,
       kind: row.Kind,
-      family_id: ids.familyId,
-      school_id: ids.schoolId,
-      referrer_name: row.ReferrerName,
-      referrer_email: row.ReferrerEmail ?? null,
-      referrer_organisation: row.ReferrerOrganisation,
-      received_at: row.ReceivedAt,
       urgency: row.Urgency,
       complex: row.Complex,
-      consent_given: row.ConsentGiven,
-      consent_recorded_at: row.ConsentRecordedAt ?? null,
-      consent_recorded_by: row.ConsentRecordedBy ?? null,
-      review_due_at: row.ReviewDueAt ?? null,
-      external_reference: row.ExternalReference ?? null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db
-    .insertInto('request_children')
-    .values(children.map((c) => ({ request_id: id, child_id: c.id })))
-    .execute();
-  await db
-    .insertInto('request_needs')
-    .values(row.Needs.map((n) => ({ request_id: id, need_code: n.code, severity: n.severity })))
-    .execute();
-  return id;
+      consentGiven: row.ConsentGiven,
+      consentRecordedAt: row.ConsentRecordedAt ?? null,
+      consentRecordedBy: row.ConsentRecordedBy ?? null,
+      referrerName: row.ReferrerName,
+      referrerOrganisation: row.ReferrerOrganisation,
+      referrerEmail: row.ReferrerEmail ?? null,
+      receivedAt: row.ReceivedAt,
+      reviewDueAt: row.ReviewDueAt ?? null,
+      externalReference: row.ExternalReference ?? null,
+      childDatesOfBirth: row.ChildDatesOfBirth,
+      needs: row.Needs,
+    },
+    row.Reference,
+  );
 }

@@ -4,9 +4,9 @@ import type { Database } from '../../schema/database.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.repository.ts';
 import { AppError, type FieldIssue } from '../errors.ts';
+import { insertFamily } from '../requests/new-request.repository.ts';
 import {
   type ImportLookups,
-  insertFamily,
   insertLocalities,
   insertRequest,
   loadLookups,

@@ -46,18 +46,7 @@ export async function createWorkers(
       context,
       sweepSeconds: options.sweepSeconds,
     });
-    let closed = false;
-    return {
-      runner,
-      transport,
-      sendEmailNow: () => kick(runner, options.log),
-      async close() {
-        if (closed) return;
-        closed = true;
-        await runner.stop();
-        await transport.close();
-      },
-    };
+    return workersOf(runner, transport, options.log);
   }
   const connection = redisConnection(config.redisUrl, { worker: true });
   try {
@@ -75,17 +64,29 @@ export async function createWorkers(
     prefix: options.prefix ?? 'hub',
     sweepSeconds: options.sweepSeconds,
   });
+  return workersOf(runner, transport, options.log, async () => {
+    await connection.quit().catch(() => connection.disconnect());
+  });
+}
+
+/** The workers around a runner; `close` stops the runner, then closes SMTP, then `closeLast` (Redis). */
+function workersOf(
+  runner: JobRunner,
+  transport: EmailTransport,
+  log: Logger,
+  closeLast: () => Promise<void> = async () => {},
+): Workers {
   let closed = false;
   return {
     runner,
     transport,
-    sendEmailNow: () => kick(runner, options.log),
+    sendEmailNow: () => kick(runner, log),
     async close() {
       if (closed) return;
       closed = true;
       await runner.stop();
       await transport.close();
-      await connection.quit().catch(() => connection.disconnect());
+      await closeLast();
     },
   };
 }

@@ -7,6 +7,7 @@ import { localSlotSpan } from '../agenda/local-slot-times.ts';
 import { writeAudit } from '../audit/audit.repository.ts';
 import { AppError, type FieldIssue } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
+import { findReferences, insertFamily, insertRequest } from './new-request.repository.ts';
 import * as repo from './request.repository.ts';
 import {
   type CreateRequestInput,
@@ -190,7 +191,7 @@ export async function createRequest(
   const inTransaction = <T>(work: (trx: Db) => Promise<T>) =>
     db.isTransaction ? work(db) : db.transaction().execute(work);
   const id = await inTransaction(async (trx) => {
-    const refs = await repo.findReferences(trx, {
+    const refs = await findReferences(trx, {
       hubId: v.hubId,
       ...(v.schoolUrn === undefined ? {} : { schoolUrn: v.schoolUrn }),
       needCodes: v.needs.map((n) => n.code),
@@ -235,10 +236,10 @@ export async function createRequest(
         },
       );
     }
-    const familyId = refs.family?.id ?? (await repo.insertFamily(trx, v.family.reference, v.family.locality));
+    const familyId = refs.family?.id ?? (await insertFamily(trx, v.family.reference, v.family.locality));
     const receivedAt = v.receivedAt ?? options.now.toISOString();
     const year = DateTime.fromISO(receivedAt, { zone: refs.hub?.timezone ?? 'Europe/London' }).year;
-    const created = await repo.insertRequest(
+    const created = await insertRequest(
       trx,
       {
         hubId: v.hubId,

@@ -1,16 +1,7 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSession } from '../../src/auth/session.service.ts';
-import {
-  AxeAudit,
-  BrowserProblems,
-  type BrowserRig,
-  openPage,
-  saveScreenshot,
-  screenshotSteps,
-  startBrowserRig,
-} from '../helpers/browser.ts';
-import { worldNow } from '../helpers/web-world.ts';
+import { describe, expect, it } from 'vitest';
+import { type BrowserRig, saveScreenshot } from '../helpers/browser.ts';
+import { browserChecks, expectCleanRun, useSignedInBrowser } from '../helpers/signed-in-browser.ts';
 import { type AllocationWorld, createAllocationWorld } from '../integration/web-allocation.world.ts';
 
 /*
@@ -22,22 +13,9 @@ import { type AllocationWorld, createAllocationWorld } from '../integration/web-
  */
 
 describe('the agency closes a case and sees its place freed in a real browser', () => {
-  let rig: BrowserRig<AllocationWorld>;
-  let page: Page;
-  const problems = new BrowserProblems();
-  const axe = new AxeAudit();
-  const step = screenshotSteps('agency-', () => page);
-  const checkPage = (label: string) => axe.check(page, label);
-
-  beforeAll(async () => {
-    rig = await startBrowserRig(createAllocationWorld);
-    page = problems.watch(await openPage(rig.browser, { width: 1280, height: 900 }));
-    const session = await startSession(rig.handle.db, rig.world.users.agencyA, worldNow);
-    await page.context().addCookies([{ name: 'hub_session', value: session.sessionId, url: rig.base }]);
-  });
-  afterAll(async () => {
-    await rig?.close();
-  });
+  let rig: BrowserRig<AllocationWorld>, page: Page;
+  const { problems, axe, step, checkPage } = browserChecks('agency-', () => page);
+  useSignedInBrowser(createAllocationWorld, 'agencyA', problems, (opened) => ({ rig, page } = opened));
 
   const closed = () =>
     rig.handle.db
@@ -108,10 +86,6 @@ describe('the agency closes a case and sees its place freed in a real browser', 
       await saveScreenshot(page, 'agency-case-320');
     });
 
-    console.log(axe.summary());
-    expect(axe.pagesChecked).toBeGreaterThanOrEqual(10);
-    expect(axe.serious, 'axe: serious or critical violations').toEqual([]);
-    // The refusals are themselves 422 responses; anything else (a CSP violation) fails.
-    expect(problems.consoleErrors.filter((e) => !e.includes('status of 422'))).toEqual([]);
+    expectCleanRun(axe, problems);
   });
 });

@@ -1,16 +1,7 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSession } from '../../src/auth/session.service.ts';
-import {
-  AxeAudit,
-  BrowserProblems,
-  type BrowserRig,
-  openPage,
-  saveScreenshot,
-  screenshotSteps,
-  startBrowserRig,
-} from '../helpers/browser.ts';
-import { worldNow } from '../helpers/web-world.ts';
+import { describe, expect, it } from 'vitest';
+import { type BrowserRig, saveScreenshot } from '../helpers/browser.ts';
+import { browserChecks, expectCleanRun, useSignedInBrowser } from '../helpers/signed-in-browser.ts';
 import { type AllocationWorld, createAllocationWorld } from '../integration/web-allocation.world.ts';
 
 /*
@@ -23,22 +14,9 @@ import { type AllocationWorld, createAllocationWorld } from '../integration/web-
  */
 
 describe('the coordinator accepts one proposal and overrides another in a real browser', () => {
-  let rig: BrowserRig<AllocationWorld>;
-  let page: Page;
-  const problems = new BrowserProblems();
-  const axe = new AxeAudit();
-  const step = screenshotSteps('coordinator-', () => page);
-  const checkPage = (label: string) => axe.check(page, label);
-
-  beforeAll(async () => {
-    rig = await startBrowserRig(createAllocationWorld);
-    page = problems.watch(await openPage(rig.browser, { width: 1280, height: 900 }));
-    const session = await startSession(rig.handle.db, rig.world.users.coordinator, worldNow);
-    await page.context().addCookies([{ name: 'hub_session', value: session.sessionId, url: rig.base }]);
-  });
-  afterAll(async () => {
-    await rig?.close();
-  });
+  let rig: BrowserRig<AllocationWorld>, page: Page;
+  const { problems, axe, step, checkPage } = browserChecks('coordinator-', () => page);
+  useSignedInBrowser(createAllocationWorld, 'coordinator', problems, (opened) => ({ rig, page } = opened));
 
   const queuePath = () => `/sittings/${rig.world.sittingId}/allocations`;
 
@@ -121,10 +99,6 @@ describe('the coordinator accepts one proposal and overrides another in a real b
       await saveScreenshot(page, 'coordinator-override-320');
     });
 
-    console.log(axe.summary());
-    expect(axe.pagesChecked).toBeGreaterThanOrEqual(10);
-    expect(axe.serious, 'axe: serious or critical violations').toEqual([]);
-    // The refused override is itself a 422 response; anything else (a CSP violation) fails.
-    expect(problems.consoleErrors.filter((e) => !e.includes('status of 422'))).toEqual([]);
+    expectCleanRun(axe, problems);
   });
 });

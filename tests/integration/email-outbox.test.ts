@@ -5,13 +5,8 @@ import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/actor.ts';
 import type { Db } from '../../src/db/client.ts';
-import {
-  type DispatchOptions,
-  dispatchDue,
-  enqueueEmail,
-  listOutbox,
-  retryFailed,
-} from '../../src/email/outbox.service.ts';
+import { type DispatchOptions, dispatchDue, enqueueEmail } from '../../src/email/outbox.service.ts';
+import { listOutbox, retryFailed } from '../../src/email/outbox-admin.service.ts';
 import { createEmailTransport, createSmtpTransport, type EmailTransport } from '../../src/email/transport.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
 import { mailFrom, reminderParams, requestParams, seedProforma } from './fixtures/email-seed.ts';

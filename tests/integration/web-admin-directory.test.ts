@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSession } from '../../src/auth/session.service.ts';
 import type { DbHandle } from '../../src/db/client.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
-import { createWorld, testConfig, type World, worldNow } from '../helpers/web-world.ts';
+import { engines } from '../helpers/database.ts';
+import { sessionPages, useWebApp } from '../helpers/web-app.ts';
+import { createWorld, type World, worldNow } from '../helpers/web-world.ts';
 
 /*
  * Admin reference data: schools and agencies (validated by the import's row schemas, so a form,
@@ -13,29 +13,9 @@ import { createWorld, testConfig, type World, worldNow } from '../helpers/web-wo
  */
 
 describe.each(engines)('admin reference data on %s', (engine) => {
-  let handle: DbHandle;
-  let world: World;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    world = await createWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
-  const cookie = () => ({ cookie: world.sessions.admin.cookie });
-  const post = (url: string, payload: Record<string, string | string[]>) =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers: cookie(),
-      payload: { _csrf: world.sessions.admin.csrf, ...payload },
-    });
-  const get = (url: string) => app.inject({ url, headers: cookie() });
+  let handle: DbHandle, world: World, app: FastifyInstance;
+  useWebApp(engine, createWorld, (opened) => ({ handle, world, app } = opened));
+  const { page: get, post } = sessionPages(() => ({ app, world }), 'admin');
   const api = (method: 'POST' | 'PATCH', url: string, payload: Record<string, unknown>) =>
     app.inject({ method, url, headers: { authorization: `Bearer ${world.bearers.admin}` }, payload });
   const schoolCount = async () => (await handle.db.selectFrom('schools').select('id').execute()).length;

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/client.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
-import { createWorld, testConfig, type World, worldNow } from '../helpers/web-world.ts';
+import { engines } from '../helpers/database.ts';
+import { useWebApp } from '../helpers/web-app.ts';
+import { createWorld, type World } from '../helpers/web-world.ts';
 
 /*
  * Admin hubs and closures: the preview-then-save form (no JavaScript needed), validation by the
@@ -11,20 +11,8 @@ import { createWorld, testConfig, type World, worldNow } from '../helpers/web-wo
  */
 
 describe.each(engines)('admin hubs on %s', (engine) => {
-  let handle: DbHandle;
-  let world: World;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    world = await createWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
+  let handle: DbHandle, world: World, app: FastifyInstance;
+  useWebApp(engine, createWorld, (opened) => ({ handle, world, app } = opened));
   const admin = () => ({ cookie: world.sessions.admin.cookie });
   /** The hub form as a person fills it in: Mondays weekly from 1 March 2027 at 09:30. */
   const hubForm = (overrides: Record<string, string> = {}) => ({

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeAudit } from '../../src/audit/audit.repository.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { DbHandle } from '../../src/db/client.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
+import { engines } from '../helpers/database.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createWorld, type Signed, testConfig, type World, worldNow } from '../helpers/web-world.ts';
+import { sessionPages, useWebApp } from '../helpers/web-app.ts';
+import { createWorld, type World, worldNow } from '../helpers/web-world.ts';
 
 /*
  * Admin operations and access: every admin route (pages and API, enumerated from the router)
@@ -35,22 +35,9 @@ async function failedEmail(db: DbHandle['db'], n: number): Promise<number> {
 }
 
 describe.each(engines)('admin operations on %s', (engine) => {
-  let handle: DbHandle;
-  let world: World;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    world = await createWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
-  const get = (url: string, who: Signed = 'admin') =>
-    app.inject({ url, headers: { cookie: world.sessions[who].cookie } });
+  let handle: DbHandle, world: World, app: FastifyInstance;
+  useWebApp(engine, createWorld, (opened) => ({ handle, world, app } = opened));
+  const { page: get } = sessionPages(() => ({ app, world }), 'admin');
   const apiGet = (url: string) =>
     app.inject({ url, headers: { authorization: `Bearer ${world.bearers.admin}` } });
 
@@ -301,28 +288,15 @@ describe.each(engines)('admin operations on %s', (engine) => {
 });
 
 describe('the queue dashboard with Redis', () => {
-  let handle: DbHandle;
-  let world: World;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engines[0] ?? 'pglite');
-    world = await createWorld(handle.db);
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      PUBLIC_BASE_URL: 'http://hub.test',
-      SESSION_SECRET: 'test-session-secret-of-at-least-32-characters',
-      REDIS_URL: testEnv.redisUrl,
-    });
-    app = await buildApp({ db: handle.db, config, now: () => worldNow, logger: false });
+  let handle: DbHandle, world: World, app: FastifyInstance;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    PUBLIC_BASE_URL: 'http://hub.test',
+    SESSION_SECRET: 'test-session-secret-of-at-least-32-characters',
+    REDIS_URL: testEnv.redisUrl,
   });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
-  const get = (url: string, who?: Signed) =>
-    app.inject({ url, headers: who ? { cookie: world.sessions[who].cookie } : {} });
+  useWebApp(engines[0] ?? 'pglite', createWorld, (opened) => ({ handle, world, app } = opened), config);
+  const { page: get } = sessionPages(() => ({ app, world }));
 
   it('serves bull-board to admins only, read only, under a CSP that still forbids inline script', async () => {
     const board = await get('/admin/queues', 'admin');

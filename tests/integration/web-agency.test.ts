@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/client.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
-import { type Signed, testConfig, worldNow } from '../helpers/web-world.ts';
+import { engines } from '../helpers/database.ts';
+import { errorSummary, sessionPages, textOf, useWebApp } from '../helpers/web-app.ts';
 import { type AllocationWorld, createAllocationWorld } from './web-allocation.world.ts';
 
 /*
@@ -13,16 +12,11 @@ import { type AllocationWorld, createAllocationWorld } from './web-allocation.wo
  */
 
 describe.each(engines)("the agency's pages on %s", (engine) => {
-  let handle: DbHandle;
-  let w: AllocationWorld;
-  let app: FastifyInstance;
+  let handle: DbHandle, w: AllocationWorld, app: FastifyInstance;
   let allocationA: number;
   let allocationB: number;
-
+  useWebApp(engine, createAllocationWorld, (opened) => ({ handle, world: w, app } = opened));
   beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    w = await createAllocationWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
     const id = async (requestId: number) =>
       (
         await handle.db
@@ -34,27 +28,7 @@ describe.each(engines)("the agency's pages on %s", (engine) => {
     allocationA = await id(w.requests.A);
     allocationB = await id(w.requests.B);
   });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
-  const page = (url: string, who: Signed = 'agencyA') =>
-    app.inject({ url, headers: { cookie: w.sessions[who].cookie } });
-  const post = (url: string, payload: Record<string, string> = {}, who: Signed = 'agencyA') =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers: { cookie: w.sessions[who].cookie },
-      payload: { _csrf: w.sessions[who].csrf, ...payload },
-    });
-  const textOf = (html: string) =>
-    html
-      .replace(/<[^>]+>/g, ' ')
-      .replace(/&#39;|&#x27;/g, "'")
-      .replace(/\s+/g, ' ');
-  const errorSummary = (html: string) =>
-    textOf(/<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '');
+  const { page, post } = sessionPages(() => ({ app, world: w }), 'agencyA');
   const agencyA = () =>
     handle.db
       .selectFrom('agencies')

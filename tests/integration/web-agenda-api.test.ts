@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/client.ts';
 import { agendaResponse, buildResponse, changeResponse } from '../../src/web/api/agenda.api.ts';
 import { hubSittingsResponse, sittingResponse } from '../../src/web/api/sittings.api.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
-import { type Signed, testConfig, worldNow } from '../helpers/web-world.ts';
+import { engines } from '../helpers/database.ts';
+import { useWebApp } from '../helpers/web-app.ts';
+import type { Signed } from '../helpers/web-world.ts';
 import { type ChairWorld, createChairWorld, storedItems } from './web-chair.world.ts';
 
 /*
@@ -14,20 +14,8 @@ import { type ChairWorld, createChairWorld, storedItems } from './web-chair.worl
  */
 
 describe.each(engines)('sittings and agenda API on %s', (engine) => {
-  let handle: DbHandle;
-  let w: ChairWorld;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    w = await createChairWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
+  let handle: DbHandle, w: ChairWorld, app: FastifyInstance;
+  useWebApp(engine, createChairWorld, (opened) => ({ handle, world: w, app } = opened));
   const as = (who: Signed) => ({ authorization: `Bearer ${w.bearers[who]}` });
   const get = (url: string, who: Signed = 'chair') => app.inject({ url: `/api/v1${url}`, headers: as(who) });
   const post = (url: string, body?: Record<string, unknown>, who: Signed = 'chair') =>

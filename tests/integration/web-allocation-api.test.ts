@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/client.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
-import { type Signed, testConfig, worldNow } from '../helpers/web-world.ts';
+import { engines } from '../helpers/database.ts';
+import { useWebApp } from '../helpers/web-app.ts';
+import type { Signed } from '../helpers/web-world.ts';
 import { type AllocationWorld, createAllocationWorld } from './web-allocation.world.ts';
 
 /*
@@ -13,20 +13,8 @@ import { type AllocationWorld, createAllocationWorld } from './web-allocation.wo
  */
 
 describe.each(engines)('the allocation API on %s', (engine) => {
-  let handle: DbHandle;
-  let w: AllocationWorld;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    w = await createAllocationWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
+  let handle: DbHandle, w: AllocationWorld, app: FastifyInstance;
+  useWebApp(engine, createAllocationWorld, (opened) => ({ handle, world: w, app } = opened));
   const call = (method: 'GET' | 'POST' | 'PATCH', url: string, who: Signed, payload?: unknown) =>
     app.inject({
       method,

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/client.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
+import { engines } from '../helpers/database.ts';
 import { currentNavigation } from '../helpers/navigation.ts';
-import { type Signed, testConfig, worldNow } from '../helpers/web-world.ts';
+import { errorSummary, sessionPages, textOf, useWebApp } from '../helpers/web-app.ts';
 import { type AllocationWorld, createAllocationWorld } from './web-allocation.world.ts';
 
 /*
@@ -15,37 +14,10 @@ import { type AllocationWorld, createAllocationWorld } from './web-allocation.wo
  */
 
 describe.each(engines)("the coordinator's allocation queue on %s", (engine) => {
-  let handle: DbHandle;
-  let w: AllocationWorld;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    w = await createAllocationWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
-  const page = (url: string, who: Signed = 'coordinator') =>
-    app.inject({ url, headers: { cookie: w.sessions[who].cookie } });
-  const post = (url: string, payload: Record<string, string> = {}, who: Signed = 'coordinator') =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers: { cookie: w.sessions[who].cookie },
-      payload: { _csrf: w.sessions[who].csrf, ...payload },
-    });
+  let handle: DbHandle, w: AllocationWorld, app: FastifyInstance;
+  useWebApp(engine, createAllocationWorld, (opened) => ({ handle, world: w, app } = opened));
+  const { page, post } = sessionPages(() => ({ app, world: w }), 'coordinator');
   const queue = () => `/sittings/${w.sittingId}/allocations`;
-  const textOf = (html: string) =>
-    html
-      .replace(/<[^>]+>/g, ' ')
-      .replace(/&#39;|&#x27;/g, "'")
-      .replace(/\s+/g, ' ');
-  const errorSummary = (html: string) =>
-    textOf(/<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '');
   const allocationOf = (requestId: number) =>
     handle.db
       .selectFrom('allocations')

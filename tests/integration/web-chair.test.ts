@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../src/db/client.ts';
-import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, engines } from '../helpers/database.ts';
-import { type Signed, testConfig, worldNow } from '../helpers/web-world.ts';
+import { engines } from '../helpers/database.ts';
+import { sessionPages, useWebApp } from '../helpers/web-app.ts';
 import { type ChairWorld, createChairWorld, storedItems } from './web-chair.world.ts';
 
 /*
@@ -13,29 +12,9 @@ import { type ChairWorld, createChairWorld, storedItems } from './web-chair.worl
  */
 
 describe.each(engines)("the chair's sittings and agenda pages on %s", (engine) => {
-  let handle: DbHandle;
-  let w: ChairWorld;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    w = await createChairWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
-  const page = (url: string, who: Signed = 'chair') =>
-    app.inject({ url, headers: { cookie: w.sessions[who].cookie } });
-  const post = (url: string, payload: Record<string, string> = {}, who: Signed = 'chair') =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers: { cookie: w.sessions[who].cookie },
-      payload: { _csrf: w.sessions[who].csrf, ...payload },
-    });
+  let handle: DbHandle, w: ChairWorld, app: FastifyInstance;
+  useWebApp(engine, createChairWorld, (opened) => ({ handle, world: w, app } = opened));
+  const { page, post } = sessionPages(() => ({ app, world: w }), 'chair');
   const agenda = () => `/sittings/${w.sitting31}/agenda`;
   const items = () => storedItems(handle.db, w.sitting31);
   const auditCount = async (action: string) =>

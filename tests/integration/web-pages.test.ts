@@ -7,25 +7,13 @@ import { buildApp } from '../../src/web/app.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
 import { testEnv } from '../helpers/env.ts';
 import { currentNavigation } from '../helpers/navigation.ts';
-import { createWorld, type Signed, testConfig, type World, worldNow } from '../helpers/web-world.ts';
+import { sessionPages, useWebApp } from '../helpers/web-app.ts';
+import { createWorld, type Signed, testConfig, type World } from '../helpers/web-world.ts';
 
 describe.each(engines)('pages on %s', (engine) => {
-  let handle: DbHandle;
-  let world: World;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engine);
-    world = await createWorld(handle.db);
-    app = await buildApp({ db: handle.db, config: testConfig, now: () => worldNow, logger: false });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
-  const page = (url: string, who?: Signed) =>
-    app.inject({ url, headers: who ? { cookie: world.sessions[who].cookie } : {} });
+  let handle: DbHandle, world: World, app: FastifyInstance;
+  useWebApp(engine, createWorld, (opened) => ({ handle, world, app } = opened));
+  const { page } = sessionPages(() => ({ app, world }));
 
   it('sends visitors to sign in, and remembers where they were going', async () => {
     expect((await page('/')).headers.location).toBe('/sign-in');

@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import {
   type AgendaCandidate,
   type AgendaInput,
-  type AgendaPriority,
   buildAgenda,
+  slotRangeValid,
+} from '../../src/domain/agenda.ts';
+import {
+  type AgendaPriority,
   compareAgendaPriority,
   familyPriority,
   requestPriority,
-  slotRangeValid,
-} from '../../src/domain/agenda.ts';
+} from '../../src/domain/agenda-priority.ts';
 
 /*
  * Properties over random sittings and candidates: small pools of families and windows so siblings,

@@ -1,13 +1,8 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import {
-  expandRecurrence,
-  firstRuleDate,
-  type HubSchedule,
-  hubScheduleSchema,
-  planSittings,
-} from '../../src/domain/calendar.ts';
+import { type HubSchedule, hubScheduleSchema, planSittings } from '../../src/domain/calendar.ts';
+import { expandRecurrence, firstRuleDate } from '../../src/domain/recurrence.ts';
 import { dayStatus, fromEpochDay, toEpochDay } from '../../src/domain/working-days.ts';
 
 // Properties over random hubs, rules, closures and ranges in 2024-2035. Run under TZ=UTC and

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { auditPage, auditQuery } from '../../admin/ops-admin.service.ts';
 import { type OutboxState, outboxStates } from '../../email/outbox.repository.ts';
-import { listOutbox, type OutboxEntry, outboxHealth, retryFailed } from '../../email/outbox.service.ts';
+import { listOutbox, type OutboxEntry, outboxHealth, retryFailed } from '../../email/outbox-admin.service.ts';
 import { apiRoute } from './define.ts';
 
 /*

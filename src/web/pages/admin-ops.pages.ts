@@ -4,7 +4,7 @@ import { auditEntities } from '../../admin/ops-admin.repository.ts';
 import { auditPage, queueHealth } from '../../admin/ops-admin.service.ts';
 import type { OutboxState } from '../../email/outbox.repository.ts';
 import { outboxStates } from '../../email/outbox.repository.ts';
-import { listOutbox, outboxHealth, retryFailed } from '../../email/outbox.service.ts';
+import { listOutbox, outboxHealth, retryFailed } from '../../email/outbox-admin.service.ts';
 import { isAppError } from '../../errors.ts';
 import { idParam } from '../params.ts';
 import { adminOnly, labelledErrors, principalOf, renderAdmin } from './admin-shared.pages.ts';
