@@ -5,6 +5,7 @@ import * as dueTasksAndProformaLinks from './2026-11-24T10-00_due-tasks-and-prof
 import * as webSessions from './2026-11-25T09-00_web-sessions.ts';
 import * as readPathIndexes from './2026-11-26T09-00_read-path-indexes.ts';
 import * as unassignedReasons from './2026-11-27T09-00_unassigned-reasons.ts';
+import * as changeNotifications from './2026-11-28T09-00_change-notifications.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the same code runs under
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25T09-00_web-sessions': webSessions,
   '2026-11-26T09-00_read-path-indexes': readPathIndexes,
   '2026-11-27T09-00_unassigned-reasons': unassignedReasons,
+  '2026-11-28T09-00_change-notifications': changeNotifications,
 };

@@ -7,6 +7,7 @@ import { writeAudit } from '../audit/audit.repository.ts';
 import { AppError } from '../errors.ts';
 import { parseOrThrow } from '../validation.ts';
 import {
+  type ActiveApiToken,
   type ApiTokenRow,
   agencyExists,
   findActiveApiToken,
@@ -19,6 +20,7 @@ import {
   touchApiToken,
   type UserActor,
 } from './auth.repository.ts';
+import type { Memo } from './principal-memo.ts';
 import { looksLikeSecret, randomSecret, sha256Hex } from './secret.ts';
 
 type Db = Kysely<Database>;
@@ -140,18 +142,26 @@ export async function revokeApiToken(
 const touchAfterMs = 60_000;
 
 /**
- * The actor of a bearer token at `now` and the database snapshot it was read in, or null when
- * unknown or revoked. Records its use.
+ * The actor of a bearer token at `now` and the database snapshot it was read in (null when
+ * remembered), or null when unknown or revoked. Records its use at most once a minute. With `memo`,
+ * a remembered token is used only while its last-used stamp is not due (principal-memo.ts).
  */
 export async function authenticateApiToken(
   db: Db,
   token: string,
   now: Date,
-): Promise<{ actor: UserActor; snapshot: string } | null> {
+  memo?: Memo<ActiveApiToken>,
+): Promise<{ actor: UserActor; snapshot: string | null } | null> {
   if (!token.startsWith(apiTokenPrefix) || !looksLikeSecret(token.slice(apiTokenPrefix.length))) return null;
-  const found = await findActiveApiToken(db, sha256Hex(token));
+  const tokenHash = sha256Hex(token);
+  const remembered = memo?.get(tokenHash);
+  if (remembered?.lastUsedAt && now.getTime() - remembered.lastUsedAt.getTime() < touchAfterMs)
+    return { actor: remembered.actor, snapshot: null };
+  const found = await findActiveApiToken(db, tokenHash);
   if (found === null) return null;
-  if (found.lastUsedAt === null || now.getTime() - found.lastUsedAt.getTime() >= touchAfterMs)
+  if (found.lastUsedAt === null || now.getTime() - found.lastUsedAt.getTime() >= touchAfterMs) {
     await touchApiToken(db, found.id, now);
+    memo?.set(tokenHash, { ...found, lastUsedAt: now });
+  } else memo?.set(tokenHash, found);
   return { actor: found.actor, snapshot: found.snapshot };
 }

@@ -303,10 +303,15 @@ export async function findApiTokenByName(db: Conn, name: string): Promise<ApiTok
 }
 
 /** The actor of an unrevoked token with this hash, or null. */
-export async function findActiveApiToken(
-  db: Conn,
-  tokenHash: string,
-): Promise<{ id: number; lastUsedAt: Date | null; actor: UserActor; snapshot: string } | null> {
+export interface ActiveApiToken {
+  id: number;
+  lastUsedAt: Date | null;
+  actor: UserActor;
+  /** The database snapshot this row was read in (see `snapshotText`). */
+  snapshot: string;
+}
+
+export async function findActiveApiToken(db: Conn, tokenHash: string): Promise<ActiveApiToken | null> {
   const row = await tokenQuery(db)
     .select(snapshotText)
     .where('t.token_hash', '=', tokenHash)

@@ -6,9 +6,11 @@ import {
   deleteStaleSessions,
   findSession,
   insertSession,
+  type SessionRow,
   touchSession,
   type UserActor,
 } from './auth.repository.ts';
+import type { Memo } from './principal-memo.ts';
 import { looksLikeSecret, randomSecret, sha256Hex } from './secret.ts';
 
 type Db = Kysely<Database>;
@@ -27,8 +29,11 @@ export interface Session {
   /** The synchronizer token every form of this session carries (compared in constant time). */
   csrfToken: string;
   expiresAt: Date;
-  /** The database snapshot the session was read in: the page cache's validator (src/web/page-cache.ts). */
-  snapshot: string;
+  /**
+   * The database snapshot the session was read in (the page cache's validator when there is no
+   * change feed, src/web/page-cache.ts); null when the session was remembered, not read.
+   */
+  snapshot: string | null;
 }
 
 /**
@@ -54,24 +59,44 @@ function idleDeadline(lastSeenAt: Date): number {
 /**
  * The live session for a cookie value at `now`, or null (unknown, idle 30 min, past 12 h, user
  * deactivated). A stale session found here is deleted. Records activity at most once a minute.
+ * With `memo` (sessions remembered while nothing announced has changed, principal-memo.ts), a
+ * remembered session is used only when it is live and its activity stamp is not due.
  */
-export async function resumeSession(db: Db, sessionId: string, now: Date): Promise<Session | null> {
+export async function resumeSession(
+  db: Db,
+  sessionId: string,
+  now: Date,
+  memo?: Memo<SessionRow>,
+): Promise<Session | null> {
   if (!looksLikeSecret(sessionId)) return null;
   const idHash = sha256Hex(sessionId);
+  const remembered = memo?.get(idHash);
+  if (remembered !== undefined && now < remembered.expiresAt && !stampDue(remembered.lastSeenAt, now))
+    return toSession(remembered, null);
   const row = await findSession(db, idHash);
   if (row === null) return null;
   if (now >= row.expiresAt || now.getTime() >= idleDeadline(row.lastSeenAt)) {
     await deleteSession(db, idHash);
     return null;
   }
-  if (now.getTime() - row.lastSeenAt.getTime() >= sessionPolicy.touchAfterSeconds * 1000)
+  if (stampDue(row.lastSeenAt, now)) {
     await touchSession(db, idHash, now);
+    memo?.set(idHash, { ...row, lastSeenAt: now });
+  } else memo?.set(idHash, row);
+  return toSession(row, row.snapshot);
+}
+
+function stampDue(lastSeenAt: Date, now: Date): boolean {
+  return now.getTime() - lastSeenAt.getTime() >= sessionPolicy.touchAfterSeconds * 1000;
+}
+
+function toSession(row: SessionRow, snapshot: string | null): Session {
   return {
     actor: row.actor,
     displayName: row.displayName,
     csrfToken: row.csrfSecret,
     expiresAt: row.expiresAt,
-    snapshot: row.snapshot,
+    snapshot,
   };
 }
 

@@ -46,3 +46,14 @@ export async function listenUntilStopped(
 export function outboxFolder(config: Readonly<Config>): string {
   return path.join(path.relative(process.cwd(), config.dataDir) || '.', 'outbox');
 }
+
+/** Logs the change feed starting and stopping to vouch (a stop is a warning: pages are read afresh). */
+export function changeFeedLog(log: {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}): (live: boolean, reason: string) => void {
+  return (live, reason) =>
+    live
+      ? log.info({ reason }, 'change feed: hearing every change; remembered pages in use')
+      : log.warn({ reason }, 'change feed: not hearing changes; every page read from the database');
+}

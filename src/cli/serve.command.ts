@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
+import { openChangeFeed } from '../db/change-feed.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createLogger } from '../log.ts';
 import { remoteEmailKicker } from '../queue/workers.ts';
 import { buildApp } from '../web/app.ts';
-import { listenUntilStopped, outboxFolder } from './listen.ts';
+import { changeFeedLog, listenUntilStopped, outboxFolder } from './listen.ts';
 import { action } from './output.ts';
 
 export function registerServeCommands(program: Command): void {
@@ -19,12 +20,15 @@ export function registerServeCommands(program: Command): void {
         const config = loadConfig();
         const handle = openDatabase(config);
         await migrateToLatest(handle.db);
-        const kicker = remoteEmailKicker(config, createLogger(config.logLevel, 'web'));
+        const log = createLogger(config.logLevel, 'web');
+        const kicker = remoteEmailKicker(config, log);
+        const changes = await openChangeFeed(handle, { onStateChange: changeFeedLog(log) });
         const app = await buildApp({
           db: handle.db,
           config,
           trustProxy: options.trustProxy,
           emailQueued: kicker.kick,
+          changes,
         });
         app.addHook('onClose', kicker.close);
         const host = options.host ?? (config.production ? '0.0.0.0' : '127.0.0.1');
@@ -33,7 +37,10 @@ export function registerServeCommands(program: Command): void {
           port: config.port,
           log: app.log,
           stoppingMessage: 'stopping: finishing requests in flight',
-          release: () => handle.close(),
+          release: async () => {
+            await changes.close();
+            await handle.close();
+          },
         });
         const outbox = outboxFolder(config);
         process.stderr.write(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { cliActor } from '../actor.ts';
 import { loadConfig } from '../config.ts';
+import { openChangeFeed } from '../db/change-feed.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { hubCount } from '../demo/fortnight.repository.ts';
@@ -8,7 +9,7 @@ import { createLogger } from '../log.ts';
 import { createWorkers } from '../queue/workers.ts';
 import { seedDemo } from '../seed/seed.service.ts';
 import { buildApp } from '../web/app.ts';
-import { listenUntilStopped, outboxFolder } from './listen.ts';
+import { changeFeedLog, listenUntilStopped, outboxFolder } from './listen.ts';
 import { action } from './output.ts';
 
 export function registerStartCommands(program: Command): void {
@@ -30,7 +31,8 @@ export function registerStartCommands(program: Command): void {
           log.info('demo city loaded (6 localities, 30 schools, 15 agencies, 80 requests)');
         }
         const workers = await createWorkers(handle, config, { log });
-        const app = await buildApp({ db: handle.db, config, emailQueued: workers.sendEmailNow });
+        const changes = await openChangeFeed(handle, { onStateChange: changeFeedLog(log) });
+        const app = await buildApp({ db: handle.db, config, emailQueued: workers.sendEmailNow, changes });
         const host = config.production ? '0.0.0.0' : '127.0.0.1';
         await listenUntilStopped(app, {
           host,
@@ -39,6 +41,7 @@ export function registerStartCommands(program: Command): void {
           stoppingMessage: 'stopping: finishing requests and jobs in flight',
           release: async () => {
             await workers.close();
+            await changes.close();
             await handle.close();
           },
         });

@@ -8,6 +8,7 @@ import {
   PostgresDialect,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  sql,
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
@@ -19,8 +20,21 @@ export interface DbHandle {
   db: Db;
   /** Which engine is behind `db`: tests skip by name what needs a real server. */
   engine: 'postgres' | 'pglite';
+  /**
+   * LISTENs on `channel` (on a connection of its own for PostgreSQL): `onNotify` gets each payload,
+   * `onLost` is called once if the connection goes. Resolves when listening, to a function that stops.
+   */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onLost: (error: unknown) => void,
+  ): Promise<Unlisten>;
   close(): Promise<void>;
 }
+
+export type Unlisten = () => Promise<void>;
+
+const channelName = /^[a-z_]+$/;
 
 // Same wire shapes on both engines: `date` stays 'YYYY-MM-DD' (a sitting date is a calendar day,
 // never an instant), int8 (count(), audit ids) becomes a number.
@@ -42,7 +56,29 @@ export function openPostgres(url: string, options: { max?: number } = {}): DbHan
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', close: () => db.destroy() };
+  const listen: DbHandle['listen'] = async (channel, onNotify, onLost) => {
+    if (!channelName.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+    // Keep-alive so a connection cut without a word is noticed by the kernel too.
+    const client = new pg.Client({ connectionString: url, keepAlive: true });
+    let lost = false;
+    const lose = (error: unknown) => {
+      if (lost) return;
+      lost = true;
+      onLost(error);
+    };
+    client.on('error', lose);
+    client.on('end', () => lose(new Error('listening connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel === channel) onNotify(message.payload ?? '');
+    });
+    await client.connect();
+    await client.query(`listen ${channel}`);
+    return async () => {
+      lost = true;
+      await client.end().catch(() => {});
+    };
+  };
+  return { db, engine: 'postgres', listen, close: () => db.destroy() };
 }
 
 /**
@@ -89,6 +125,7 @@ class LazyPgliteDialect implements Dialect {
 /** Opens embedded PGlite in `dir`, or in memory when `dir` is null. */
 export function openPglite(dir: string | null): DbHandle {
   if (dir !== null) mkdirSync(dir, { recursive: true });
+  let opened: { listen(channel: string, callback: (payload: string) => void): Promise<Unlisten> } | undefined;
   const dialect = new LazyPgliteDialect(async () => {
     const [{ PGlite, types: pgliteTypes }, { PGliteDialect }] = await Promise.all([
       import('@electric-sql/pglite'),
@@ -102,10 +139,18 @@ export function openPglite(dir: string | null): DbHandle {
         [pgliteTypes.INT8]: (value: string) => Number(value),
       },
     });
+    opened = client;
     return new PGliteDialect(client).createDriver();
   });
   const db = new Kysely<Database>({ dialect });
-  return { db, engine: 'pglite', close: () => db.destroy() };
+  // One process, no connection to lose: PGlite calls back after the statement that committed.
+  const listen: DbHandle['listen'] = async (channel, onNotify) => {
+    if (!channelName.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+    await sql`select 1`.execute(db); // opens PGlite if no query has yet
+    if (opened === undefined) throw new Error('PGlite did not open');
+    return opened.listen(channel, onNotify);
+  };
+  return { db, engine: 'pglite', listen, close: () => db.destroy() };
 }
 
 /** PostgreSQL when a URL is configured, else embedded PGlite in `<dataDir>/data`. */

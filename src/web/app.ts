@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../schema/database.ts';
 import type { Config } from '../config.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import { registerApiRoutes } from './api/define.ts';
 import { registerApiDocs } from './api/docs.routes.ts';
 import { apiRoutes } from './api/index.ts';
@@ -40,6 +41,11 @@ export interface BuildAppOptions {
   trustProxy?: Config['trustProxy'];
   /** Called after a request queued an email that should go at once (a sign-in link). */
   emailQueued?: () => void;
+  /**
+   * The change feed (src/db/change-feed.ts): with it, sessions, tokens and remembered pages are
+   * used without a database read while nothing announced has changed. Not closed by the app.
+   */
+  changes?: ChangeFeed | null;
 }
 
 /** Paths whose second segment is a secret token: never written to a log line. */
@@ -82,6 +88,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     config,
     now: options.now ?? (() => new Date()),
     emailQueued: options.emailQueued ?? (() => {}),
+    changes: options.changes ?? null,
   };
   const limits: RateLimits = { ...defaultRateLimits, ...options.rateLimits };
   const ownRedis = options.redis === undefined && config.redisUrl !== null;

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiToken } from '../auth/api-token.service.ts';
+import type { ActiveApiToken, SessionRow } from '../auth/auth.repository.ts';
+import { type GenerationMemo, generationMemo } from '../auth/principal-memo.ts';
 import { resumeSession } from '../auth/session.service.ts';
 import { AppError } from '../errors.ts';
 import type { Access } from './context.ts';
@@ -18,12 +20,18 @@ import { renderPage } from './render.ts';
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-async function resolveSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const { db, config, now } = request.server.deps;
+/** Sessions and tokens remembered while the change feed stands still (one pair per app). */
+interface Memos {
+  sessions: GenerationMemo<SessionRow>;
+  tokens: GenerationMemo<ActiveApiToken>;
+}
+
+async function resolveSession(request: FastifyRequest, reply: FastifyReply, memos: Memos): Promise<void> {
+  const { db, config, now, changes } = request.server.deps;
   const names = cookieNames(config);
   const id = request.cookies[names.session];
   if (id === undefined) return;
-  const session = await resumeSession(db, id, now());
+  const session = await resumeSession(db, id, now(), memos.sessions.at(changes?.generation() ?? null));
   if (session === null) {
     reply.clearCookie(names.session, names.options);
     return;
@@ -33,12 +41,18 @@ async function resolveSession(request: FastifyRequest, reply: FastifyReply): Pro
   request.snapshot = session.snapshot;
 }
 
-async function resolveBearer(request: FastifyRequest): Promise<void> {
+async function resolveBearer(request: FastifyRequest, memos: Memos): Promise<void> {
   const header = request.headers.authorization;
   if (header === undefined) return;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const { db, now, changes } = request.server.deps;
   const found = match
-    ? await authenticateApiToken(request.server.deps.db, match[1] as string, request.server.deps.now())
+    ? await authenticateApiToken(
+        db,
+        match[1] as string,
+        now(),
+        memos.tokens.at(changes?.generation() ?? null),
+      )
     : null;
   if (found === null)
     throw new AppError('unauthenticated', 'The bearer token is not valid (unknown, revoked or malformed)');
@@ -53,6 +67,7 @@ function signInRedirect(request: FastifyRequest, reply: FastifyReply): FastifyRe
 
 /** Installs the principal decorations and the access hook. */
 export function registerAuth(app: FastifyInstance): void {
+  const memos: Memos = { sessions: generationMemo(), tokens: generationMemo() };
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
   app.decorateRequest('snapshot', null);
@@ -63,8 +78,8 @@ export function registerAuth(app: FastifyInstance): void {
     if (access === undefined) throw new AppError('internal', `Route ${request.url} declares no access`);
     if (access === 'static') return;
     const api = isApiPath(request.url);
-    if (api) await resolveBearer(request);
-    else await resolveSession(request, reply);
+    if (api) await resolveBearer(request, memos);
+    else await resolveSession(request, reply, memos);
     if (access !== 'public') {
       if (request.principal === null) {
         if (api) throw new AppError('unauthenticated', 'Send an API token: Authorization: Bearer <token>');

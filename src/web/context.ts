@@ -3,6 +3,7 @@ import type { Database } from '../../schema/database.ts';
 import type { Actor, Role } from '../actor.ts';
 import type { Session } from '../auth/session.service.ts';
 import type { Config } from '../config.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 
 /**
  * Who may call a route, declared on every route (`config.access`); a route without one makes the
@@ -28,6 +29,8 @@ export interface WebDeps {
   now: () => Date;
   /** Asks the workers to send queued email now rather than at the next sweep (sign-in links). */
   emailQueued: () => void;
+  /** Every announced change, counted (src/db/change-feed.ts); null: read the database each time. */
+  changes: ChangeFeed | null;
 }
 
 /** One registered route, as the onRoute hook saw it (the access-matrix test reads these). */

@@ -5,11 +5,13 @@ import { LRUCache } from 'lru-cache';
  * Remembered GET responses, for the pages and API reads people open again and again (fifteen
  * people open the same agenda during a sitting). A route opts in with `config.cache: true`.
  *
- * Why it is never stale: the key holds the database snapshot (`pg_current_snapshot()`) read in the
- * same statement as the request's session or token. Equal snapshots see exactly the same committed
- * data, and every commit anywhere, by any process, changes the snapshot; so a response is served
- * again only while the whole database is as it was when it was made. Nothing needs invalidating and
- * several web processes need not talk to each other. The key also holds the user (a response is
+ * Why it is not stale, two ways. With the change feed (src/db/change-feed.ts), the key holds the
+ * count of announced changes: every commit to what people read, by any process, moves it, within
+ * the moment PostgreSQL takes to deliver a NOTIFY; the feed proves every second that it hears, and
+ * while it cannot, the second way is used. Without it, the key holds the database snapshot
+ * (`pg_current_snapshot()`) read in the same statement as the request's session or token: equal
+ * snapshots see exactly the same committed data and every commit anywhere changes it. Either way
+ * nothing needs invalidating and web processes need not talk to each other. The key also holds the user (a response is
  * only ever served to the person it was made for, so scoping is untouched), the URL with its query,
  * and the minute (bounding what a page computes from the clock).
  *
@@ -71,13 +73,20 @@ interface Pending {
 
 const pendingOf = new WeakMap<FastifyRequest, Pending>();
 
-/** The cache key of a request, or null when it may not use the cache. */
+/**
+ * The cache key of a request, or null when it may not use the cache. What makes it safe to serve
+ * again: the change feed's count when it vouches for hearing every change, else the database
+ * snapshot read with the session or token.
+ */
 function keyFor(request: FastifyRequest, now: Date): string | null {
   if (request.method !== 'GET' || request.routeOptions.config.cache !== true) return null;
-  const { principal, snapshot } = request;
-  if (principal === null || snapshot === null) return null;
+  const { principal } = request;
+  if (principal === null) return null;
+  const generation = request.server.deps.changes?.generation() ?? null;
+  const validator = generation !== null ? `changes:${generation}` : request.snapshot;
+  if (validator === null) return null;
   const minute = Math.floor(now.getTime() / 60_000);
-  return `${principal.userId} ${minute} ${snapshot} ${request.url}`;
+  return `${principal.userId} ${minute} ${validator} ${request.url}`;
 }
 
 /**

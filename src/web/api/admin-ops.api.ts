@@ -53,6 +53,7 @@ export const adminOpsRoutes = [
   apiRoute({
     method: 'GET',
     path: '/audit',
+    cache: false,
     operationId: 'listAudit',
     summary: 'Read the audit log',
     description:
@@ -76,6 +77,7 @@ export const adminOpsRoutes = [
   apiRoute({
     method: 'GET',
     path: '/outbox',
+    cache: false,
     operationId: 'listOutbox',
     summary: 'Emails in the outbox',
     description:

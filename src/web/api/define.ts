@@ -57,6 +57,11 @@ export interface ApiRoute<
   response: R;
   responseDescription: string;
   /** Problems this route can answer besides 401/403 (documented as problem+json). */
+  /**
+   * false for a read that shows what the change feed does not announce (the audit log, the
+   * outbox): it is never remembered. Other GET routes are (src/web/page-cache.ts).
+   */
+  cache?: false;
   errors?: ErrorCode[];
   handler(ctx: ApiContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<ApiResult<z.input<R>>>;
 }
@@ -74,8 +79,8 @@ export function registerApiRoutes(app: FastifyInstance, routes: readonly ApiRout
     app.route({
       method: route.method,
       url: `${apiPrefix}${route.path}`,
-      // API reads only read the database: remembered per caller and snapshot (src/web/page-cache.ts).
-      config: { access: route.roles, cache: route.method === 'GET' },
+      // API reads only read the database: remembered per caller (src/web/page-cache.ts).
+      config: { access: route.roles, cache: route.method === 'GET' && route.cache !== false },
       handler: async (request, reply) => {
         const ctx: ApiContext<unknown, unknown, unknown> = {
           ...app.deps,

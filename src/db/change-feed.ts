@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { DbHandle, Unlisten } from './client.ts';
+
+/*
+ * Hears every committed change to what people read (the `hub_changes` triggers of the
+ * 2026-11-28 migration) and counts them. A web process remembers pages and sessions under the count
+ * (src/web/page-cache.ts, src/web/remembered-principals.ts): while it stands still, nothing anyone
+ * reads has changed, in this process or any other, so a repeat view needs no database.
+ *
+ * It must never claim to have heard everything when it has not. So it proves, every beat, that it
+ * is listening: it announces a beat of its own through the ordinary pool and must hear it back on
+ * the listening connection. Until the first beat is heard, after a connection is lost, or when a
+ * beat is more than one beat late, `generation()` is null (callers then go to the database), and
+ * the count jumps when hearing resumes, so nothing remembered while deaf is used again. A listener
+ * that dies without a word is noticed within two beats.
+ */
+
+export const changesChannel = 'hub_changes';
+
+export interface ChangeFeed {
+  /** How many changes were heard, or null while the feed cannot vouch that it heard every one. */
+  generation(): number | null;
+  close(): Promise<void>;
+}
+
+export interface ChangeFeedOptions {
+  /** How often the feed proves it is listening (default 1 s). */
+  beatMs?: number;
+  /** Told when the feed starts or stops vouching, with the reason. */
+  onStateChange?: (live: boolean, reason: string) => void;
+}
+
+export async function openChangeFeed(handle: DbHandle, options: ChangeFeedOptions = {}): Promise<ChangeFeed> {
+  const beatMs = options.beatMs ?? 1000;
+  const beatPrefix = `beat:${randomBytes(6).toString('hex')}:`;
+  let generation = 0;
+  let sent = 0;
+  let heard = 0;
+  let unlisten: Unlisten | null = null;
+  let connecting = false;
+  let live = false;
+  let closed = false;
+
+  const setLive = (next: boolean, reason: string) => {
+    if (next === live) return;
+    live = next;
+    // Whatever was remembered before a deaf spell is never used again.
+    if (next) generation++;
+    options.onStateChange?.(next, reason);
+  };
+
+  const onNotify = (payload: string) => {
+    if (payload.startsWith('beat:')) {
+      if (payload.startsWith(beatPrefix)) heard = Math.max(heard, Number(payload.slice(beatPrefix.length)));
+      return; // another process's beat
+    }
+    generation++;
+  };
+
+  const beat = () => {
+    sent++;
+    sql`select pg_notify(${changesChannel}, ${`${beatPrefix}${sent}`})`.execute(handle.db).catch(() => {});
+  };
+
+  const connect = async () => {
+    if (connecting || closed) return;
+    connecting = true;
+    try {
+      const stop = await handle.listen(changesChannel, onNotify, (error) => {
+        unlisten = null;
+        setLive(false, `the listening connection was lost: ${String(error)}`);
+      });
+      if (closed) await stop();
+      else {
+        unlisten = stop;
+        beat();
+      }
+    } catch (error) {
+      setLive(false, `cannot listen: ${String(error)}`);
+    } finally {
+      connecting = false;
+    }
+  };
+
+  const timer = setInterval(() => {
+    if (unlisten === null) {
+      void connect();
+      return;
+    }
+    // The beat sent before the last one must be back by now.
+    if (heard < sent - 1) setLive(false, `a beat went unheard for ${beatMs} ms or more`);
+    beat();
+  }, beatMs);
+  timer.unref();
+
+  await connect();
+
+  return {
+    generation() {
+      const hearing = unlisten !== null && heard > 0 && heard >= sent - 1;
+      if (hearing !== live) setLive(hearing, hearing ? 'hearing every change' : 'a beat is late');
+      return live ? generation : null;
+    },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      const stop = unlisten;
+      unlisten = null;
+      live = false;
+      await stop?.();
+    },
+  };
+}
