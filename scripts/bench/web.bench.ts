@@ -10,6 +10,7 @@ import { createApiToken } from '../../src/auth/api-token.service.ts';
 import { startSession } from '../../src/auth/session.service.ts';
 import { planAndStoreSittings } from '../../src/calendar/sitting.service.ts';
 import { loadConfig } from '../../src/config.ts';
+import { openChangeFeed } from '../../src/db/change-feed.ts';
 import { type DbHandle, openPglite, openPostgres } from '../../src/db/client.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { importRows } from '../../src/import/import.service.ts';
@@ -24,8 +25,9 @@ import { buildApp } from '../../src/web/app.ts';
  * quarter of the trivial route's throughput, p99 under 100 ms. Runs on PostgreSQL (a database of
  * its own, dropped afterwards) when DATABASE_URL or the local server answers, else on PGlite.
  * autocannon runs as a process of its own, so the load it makes does not share the server's thread.
- * The pages are measured as people use them (the page cache on: src/web/page-cache.ts) and then
- * with the cache off, which shows what every first view of a page after a change costs.
+ * The pages are measured as `hub serve` runs them (the change feed and the page cache on:
+ * src/web/page-cache.ts) and then with the cache off, which shows what every first view of a page
+ * after a change costs.
  */
 
 const now = new Date('2027-03-01T10:00:00Z');
@@ -172,11 +174,14 @@ export default async function run({ full }: { full: boolean }): Promise<void> {
       pageCacheBytes: number,
       routes: Array<[string, string, Record<string, string>]>,
     ): Promise<Measured[]> => {
+      // As `hub serve` runs: with the change feed, so repeat views need no database read.
+      const changes = await openChangeFeed(handle);
       const app = await buildApp({
         db: handle.db,
         config: { ...config, pageCacheBytes },
         now: () => now,
         logger: false,
+        changes,
       });
       await app.listen({ port: 0, host: '127.0.0.1' });
       const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -190,6 +195,7 @@ export default async function run({ full }: { full: boolean }): Promise<void> {
         return results;
       } finally {
         await app.close();
+        await changes.close();
       }
     };
     const warm = await measureApp(config.pageCacheBytes, [
