@@ -114,4 +114,18 @@ describe('hub demo --fortnight (embedded, no servers)', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('has schools give a consent date in the past whenever the simulation starts', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'hub-demo-'));
+    try {
+      // Before 2027: the demo's schools once wrote a fixed 2027 date and the proforma was refused.
+      const result = await runHub(['demo', '--fortnight', '--start', '2026-11-02', '--json'], {
+        HUB_DATA_DIR: dataDir,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).proformas.submitted).toBeGreaterThan(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
