@@ -8,6 +8,7 @@ import {
   PostgresDialect,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  sql,
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
@@ -86,26 +87,48 @@ class LazyPgliteDialect implements Dialect {
   }
 }
 
-/** Opens embedded PGlite in `dir`, or in memory when `dir` is null. */
-export function openPglite(dir: string | null): DbHandle {
+/** A PGlite handle that can also write its data directory out as a tarball (see pglite-template.ts). */
+export interface PgliteHandle extends DbHandle {
+  engine: 'pglite';
+  /** The data directory as an uncompressed tarball, after a checkpoint (so loading it replays no WAL). */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/**
+ * Opens embedded PGlite in `dir`, or in memory when `dir` is null. With `loadDataDir` (a tarball from
+ * `dumpDataDir`), an empty `dir` starts as a copy of it instead of running initdb.
+ */
+export function openPglite(dir: string | null, options: { loadDataDir?: Blob } = {}): PgliteHandle {
   if (dir !== null) mkdirSync(dir, { recursive: true });
+  let client: { dumpDataDir(compression: 'none'): Promise<Blob | File> } | undefined;
   const dialect = new LazyPgliteDialect(async () => {
     const [{ PGlite, types: pgliteTypes }, { PGliteDialect }] = await Promise.all([
       import('@electric-sql/pglite'),
       import('kysely-pglite-dialect'),
     ]);
     // Options go in the one-argument form: PGlite reads a second argument only when the first is a path.
-    const client = new PGlite({
+    const opened = new PGlite({
       ...(dir === null ? {} : { dataDir: dir }),
+      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
       parsers: {
         [pgliteTypes.DATE]: (value: string) => value,
         [pgliteTypes.INT8]: (value: string) => Number(value),
       },
     });
-    return new PGliteDialect(client).createDriver();
+    client = opened;
+    return new PGliteDialect(opened).createDriver();
   });
   const db = new Kysely<Database>({ dialect });
-  return { db, engine: 'pglite', close: () => db.destroy() };
+  return {
+    db,
+    engine: 'pglite',
+    close: () => db.destroy(),
+    async dumpDataDir() {
+      await sql`checkpoint`.execute(db); // also opens the client if nothing has yet
+      if (client === undefined) throw new Error('PGlite client missing after a query');
+      return client.dumpDataDir('none');
+    },
+  };
 }
 
 /** PostgreSQL when a URL is configured, else embedded PGlite in `<dataDir>/data`. */
