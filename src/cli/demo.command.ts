@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { loadConfig } from '../config.ts';
-import { openDatabase, openPglite } from '../db/client.ts';
+import { openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { openMigratedPglite } from '../db/pglite-template.ts';
 import { hubCount } from '../demo/fortnight.repository.ts';
 import { type FortnightSummary, runFortnight } from '../demo/fortnight.service.ts';
 import { createEmailTransport } from '../email/transport.ts';
@@ -73,8 +74,11 @@ export function registerDemoCommands(program: Command): void {
         // Embedded: a fresh demo database of its own each run. PostgreSQL: only an empty one.
         const demoDir = path.join(config.dataDir, 'demo');
         if (config.databaseUrl === null) rmSync(demoDir, { recursive: true, force: true });
+        // The embedded one starts from a cached migrated copy (initdb and migrations take seconds).
         const handle =
-          config.databaseUrl === null ? openPglite(path.join(demoDir, 'data')) : openDatabase(config);
+          config.databaseUrl === null
+            ? await openMigratedPglite(path.join(demoDir, 'data'), path.join(config.dataDir, 'cache'))
+            : openDatabase(config);
         const demoConfig = { ...config, dataDir: demoDir };
         try {
           await migrateToLatest(handle.db);

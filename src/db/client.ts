@@ -122,35 +122,60 @@ class LazyPgliteDialect implements Dialect {
   }
 }
 
-/** Opens embedded PGlite in `dir`, or in memory when `dir` is null. */
-export function openPglite(dir: string | null): DbHandle {
+/** A PGlite handle that can also write its data directory out as a tarball (see pglite-template.ts). */
+export interface PgliteHandle extends DbHandle {
+  engine: 'pglite';
+  /** The data directory as an uncompressed tarball, after a checkpoint (so loading it replays no WAL). */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/**
+ * Opens embedded PGlite in `dir`, or in memory when `dir` is null. With `loadDataDir` (a tarball from
+ * `dumpDataDir`), an empty `dir` starts as a copy of it instead of running initdb.
+ */
+export function openPglite(dir: string | null, options: { loadDataDir?: Blob } = {}): PgliteHandle {
   if (dir !== null) mkdirSync(dir, { recursive: true });
-  let opened: { listen(channel: string, callback: (payload: string) => void): Promise<Unlisten> } | undefined;
+  let client:
+    | {
+        dumpDataDir(compression: 'none'): Promise<Blob | File>;
+        listen(channel: string, callback: (payload: string) => void): Promise<Unlisten>;
+      }
+    | undefined;
   const dialect = new LazyPgliteDialect(async () => {
     const [{ PGlite, types: pgliteTypes }, { PGliteDialect }] = await Promise.all([
       import('@electric-sql/pglite'),
       import('kysely-pglite-dialect'),
     ]);
     // Options go in the one-argument form: PGlite reads a second argument only when the first is a path.
-    const client = new PGlite({
+    const opened = new PGlite({
       ...(dir === null ? {} : { dataDir: dir }),
+      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
       parsers: {
         [pgliteTypes.DATE]: (value: string) => value,
         [pgliteTypes.INT8]: (value: string) => Number(value),
       },
     });
-    opened = client;
-    return new PGliteDialect(client).createDriver();
+    client = opened;
+    return new PGliteDialect(opened).createDriver();
   });
   const db = new Kysely<Database>({ dialect });
-  // One process, no connection to lose: PGlite calls back after the statement that committed.
-  const listen: DbHandle['listen'] = async (channel, onNotify) => {
-    if (!channelName.test(channel)) throw new Error(`Not a channel name: ${channel}`);
-    await sql`select 1`.execute(db); // opens PGlite if no query has yet
-    if (opened === undefined) throw new Error('PGlite did not open');
-    return opened.listen(channel, onNotify);
+  return {
+    db,
+    engine: 'pglite',
+    close: () => db.destroy(),
+    // One process, no connection to lose: PGlite calls back after the statement that committed.
+    async listen(channel, onNotify) {
+      if (!channelName.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+      await sql`select 1`.execute(db); // opens PGlite if no query has yet
+      if (client === undefined) throw new Error('PGlite client missing after a query');
+      return client.listen(channel, onNotify);
+    },
+    async dumpDataDir() {
+      await sql`checkpoint`.execute(db); // also opens the client if nothing has yet
+      if (client === undefined) throw new Error('PGlite client missing after a query');
+      return client.dumpDataDir('none');
+    },
   };
-  return { db, engine: 'pglite', listen, close: () => db.destroy() };
 }
 
 /** PostgreSQL when a URL is configured, else embedded PGlite in `<dataDir>/data`. */

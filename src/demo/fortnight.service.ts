@@ -90,7 +90,7 @@ export async function runFortnight(
         await saveProforma(
           handle.db,
           view,
-          { form: demoAnswers, mode: 'submit' },
+          { form: demoAnswers(DateTime.fromJSDate(clock, { zone: config.timezone })), mode: 'submit' },
           { actor: school, now: clock },
         );
       }
@@ -143,19 +143,25 @@ export async function runFortnight(
   };
 }
 
-/** What a prompt school writes in the form: no names, only what the hub needs. */
-const demoAnswers = {
-  consentGained: 'yes',
-  'consentGainedOn-day': '4',
-  'consentGainedOn-month': '1',
-  'consentGainedOn-year': '2027',
-  consentHow: 'Talked it through with the parent at the school gate meeting.',
-  needsConcerns: 'Attendance has dropped this term; the family asked for help with morning routines.',
-  schoolSupport: 'Weekly check-ins with the pastoral lead; a breakfast club place.',
-  familyWantsToChange: 'Mornings that work, and support for the parent at home.',
-  teamMembers: 'School pastoral lead; school nurse.',
-  leadSuggestion: 'school',
-  leadReason: 'The school already knows the family well and can lead with help.',
-  attending: 'no',
-  availabilityNotes: 'We cannot attend; this proforma is our contribution.',
+/**
+ * What a prompt school writes in the form on the local day `today`: no names, only what the hub
+ * needs. Consent was gained the day before (never a fixed date: it must not be in the future).
+ */
+const demoAnswers = (today: DateTime) => {
+  const gained = today.minus({ days: 1 });
+  return {
+    consentGained: 'yes',
+    'consentGainedOn-day': String(gained.day),
+    'consentGainedOn-month': String(gained.month),
+    'consentGainedOn-year': String(gained.year),
+    consentHow: 'Talked it through with the parent at the school gate meeting.',
+    needsConcerns: 'Attendance has dropped this term; the family asked for help with morning routines.',
+    schoolSupport: 'Weekly check-ins with the pastoral lead; a breakfast club place.',
+    familyWantsToChange: 'Mornings that work, and support for the parent at home.',
+    teamMembers: 'School pastoral lead; school nurse.',
+    leadSuggestion: 'school',
+    leadReason: 'The school already knows the family well and can lead with help.',
+    attending: 'no',
+    availabilityNotes: 'We cannot attend; this proforma is our contribution.',
+  };
 };

@@ -110,6 +110,31 @@ describe('hub demo --fortnight (embedded, no servers)', () => {
       expect(summary.emails['proforma-escalation'].sent).toBeGreaterThan(0);
       const one = readFileSync(path.join(dataDir, 'demo', 'outbox', files[0] as string), 'utf8');
       expect(one).toMatch(/^Message-ID: <outbox-[0-9a-f]{24}@/im);
+
+      // The first run left a migrated template in the cache; a second run starts from it and
+      // shows exactly the same cycle.
+      expect(readdirSync(path.join(dataDir, 'cache'))).toEqual([
+        expect.stringMatching(/^pglite-migrated-[0-9a-f]{16}\.tar\.gz$/),
+      ]);
+      const again = await runHub(['demo', '--fortnight', '--start', '2027-03-01', '--json'], {
+        HUB_DATA_DIR: dataDir,
+      });
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toEqual(summary);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('has schools give a consent date in the past whenever the simulation starts', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'hub-demo-'));
+    try {
+      // Before 2027: the demo's schools once wrote a fixed 2027 date and the proforma was refused.
+      const result = await runHub(['demo', '--fortnight', '--start', '2026-11-02', '--json'], {
+        HUB_DATA_DIR: dataDir,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).proformas.submitted).toBeGreaterThan(0);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
