@@ -39,7 +39,8 @@ export async function openChangeFeed(handle: DbHandle, options: ChangeFeedOption
   let heard = 0;
   let unlisten: Unlisten | null = null;
   let connecting = false;
-  let live = false;
+  // null until first decided, so a feed that never hears (LISTEN through a transaction pooler) says so.
+  let live: boolean | null = null;
   let closed = false;
 
   const setLive = (next: boolean, reason: string) => {
@@ -99,8 +100,8 @@ export async function openChangeFeed(handle: DbHandle, options: ChangeFeedOption
   return {
     generation() {
       const hearing = unlisten !== null && heard > 0 && heard >= sent - 1;
-      if (hearing !== live) setLive(hearing, hearing ? 'hearing every change' : 'a beat is late');
-      return live ? generation : null;
+      if (hearing || live === true) setLive(hearing, hearing ? 'hearing every change' : 'a beat is late');
+      return live === true ? generation : null;
     },
     async close() {
       closed = true;

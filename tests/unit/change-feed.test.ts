@@ -121,6 +121,21 @@ describe('the change feed', () => {
     expect(states).toEqual([true, false, true]);
   });
 
+  it('says so when it never hears its own beats (LISTEN through a transaction pooler)', async () => {
+    const fake = fakeHandle();
+    const states: Array<[boolean, string]> = [];
+    feed = await openChangeFeed(fake.handle, {
+      beatMs,
+      onStateChange: (live, why) => states.push([live, why]),
+    });
+    await sleep(beatMs * 5);
+    fake.dropBeats();
+    expect(feed.generation()).toBeNull();
+    expect(states).toHaveLength(1);
+    expect(states[0]?.[0]).toBe(false);
+    expect(states[0]?.[1]).toMatch(/unheard/);
+  });
+
   it('vouches for nothing after it is closed', async () => {
     const fake = fakeHandle();
     feed = await openChangeFeed(fake.handle, { beatMs });
