@@ -13,7 +13,7 @@ import type { DbHandle, Unlisten } from './client.ts';
  * the listening connection. Until the first beat is heard, after a connection is lost, or when a
  * beat is more than one beat late, `generation()` is null (callers then go to the database), and
  * the count jumps when hearing resumes, so nothing remembered while deaf is used again. A listener
- * that dies without a word is noticed within two beats.
+ * that dies without a word is noticed within two beats and replaced after four.
  */
 
 export const changesChannel = 'hub_changes';
@@ -37,6 +37,8 @@ export async function openChangeFeed(handle: DbHandle, options: ChangeFeedOption
   let generation = 0;
   let sent = 0;
   let heard = 0;
+  /** The last beat sent before the current listening connection began: only later ones prove it. */
+  let listeningFrom = 0;
   let unlisten: Unlisten | null = null;
   let connecting = false;
   // null until first decided, so a feed that never hears (LISTEN through a transaction pooler) says so.
@@ -75,6 +77,7 @@ export async function openChangeFeed(handle: DbHandle, options: ChangeFeedOption
       if (closed) await stop();
       else {
         unlisten = stop;
+        listeningFrom = sent;
         beat();
       }
     } catch (error) {
@@ -84,13 +87,28 @@ export async function openChangeFeed(handle: DbHandle, options: ChangeFeedOption
     }
   };
 
+  /** Decides whether the feed vouches now: listening, and its beat before last is back. */
+  const assess = () => {
+    const hearing = unlisten !== null && heard > listeningFrom && heard >= sent - 1;
+    if (hearing) setLive(true, 'hearing every change');
+    else if (unlisten !== null && heard < sent - 1)
+      setLive(false, `a beat went unheard for ${beatMs} ms or more`);
+    else if (live === true) setLive(false, 'not listening');
+  };
+
   const timer = setInterval(() => {
     if (unlisten === null) {
       void connect();
       return;
     }
-    // The beat sent before the last one must be back by now.
-    if (heard < sent - 1) setLive(false, `a beat went unheard for ${beatMs} ms or more`);
+    assess();
+    if (heard < sent - 3) {
+      // Several beats unheard: the connection may be dead without a word. Listen afresh.
+      const stale = unlisten;
+      unlisten = null;
+      void stale().catch(() => {});
+      return;
+    }
     beat();
   }, beatMs);
   timer.unref();
@@ -99,8 +117,7 @@ export async function openChangeFeed(handle: DbHandle, options: ChangeFeedOption
 
   return {
     generation() {
-      const hearing = unlisten !== null && heard > 0 && heard >= sent - 1;
-      if (hearing || live === true) setLive(hearing, hearing ? 'hearing every change' : 'a beat is late');
+      assess();
       return live === true ? generation : null;
     },
     async close() {

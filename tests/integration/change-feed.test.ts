@@ -118,16 +118,23 @@ describe.each(engines)('the change feed on %s', (engine) => {
       try {
         await other.query('update needs set label = label');
         expect(await nextGeneration(feed, start)).toBe(start + 1);
-        // Cut the feed's listening connection from the server side.
-        await other.query(
-          `select pg_terminate_backend(pid) from pg_stat_activity
-         where datname = current_database() and query ilike 'listen%'`,
-        );
-        for (let i = 0; i < 100 && feed.generation() !== null; i++) await sleep(10);
-        expect(feed.generation()).toBeNull();
-        // It listens again by itself, and never vouches for a count from before the cut.
-        const back = await vouching(feed);
-        expect(back).toBeGreaterThan(start + 1);
+        // Cut the listening connections from the server side, watching what a feed says.
+        const states: boolean[] = [];
+        const watched = await openChangeFeed(handle, { beatMs, onStateChange: (live) => states.push(live) });
+        try {
+          const before = await vouching(watched);
+          await other.query(
+            `select pg_terminate_backend(pid) from pg_stat_activity
+             where datname = current_database() and query ilike 'listen%'`,
+          );
+          // It stops vouching, listens again by itself, and never vouches for a count from before.
+          for (let i = 0; i < 200 && states.length < 3; i++) await sleep(10);
+          expect(states).toEqual([true, false, true]);
+          expect(watched.generation()).toBeGreaterThan(before);
+          expect(await vouching(feed)).toBeGreaterThan(start + 1);
+        } finally {
+          await watched.close();
+        }
       } finally {
         await other.end();
       }
