@@ -270,29 +270,40 @@ describe.each(engines)('web sign-in and sessions on %s', (engine) => {
   });
 });
 
-describe('web sign-in behind https and its rate limit', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-
+/**
+ * An app of its own over a fresh world, with these settings and at most `signInMax` sign-in link
+ * requests a minute per client; the returned object holds it and its database once `beforeAll` has run.
+ */
+function ownApp(env: Record<string, string>, signInMax: number) {
+  const own = {} as { handle: DbHandle; app: FastifyInstance };
   beforeAll(async () => {
-    handle = await createTestDatabase(engines[0] ?? 'pglite');
-    await createWorld(handle.db);
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      PUBLIC_BASE_URL: 'https://hub.example.gov.uk',
-      SESSION_SECRET: 'test-session-secret-of-at-least-32-characters',
-    });
-    app = await buildApp({
-      db: handle.db,
-      config,
+    own.handle = await createTestDatabase(engines[0] ?? 'pglite');
+    await createWorld(own.handle.db);
+    own.app = await buildApp({
+      db: own.handle.db,
+      config: loadConfig({
+        LOG_LEVEL: 'silent',
+        SESSION_SECRET: 'test-session-secret-of-at-least-32-characters',
+        ...env,
+      }),
       now: () => worldNow,
       logger: false,
-      rateLimits: { signInRequest: { max: 3, timeWindow: 60_000 } },
+      rateLimits: { signInRequest: { max: signInMax, timeWindow: 60_000 } },
     });
   });
   afterAll(async () => {
-    await app.close();
-    await handle.close();
+    await own.app.close();
+    await own.handle.close();
+  });
+  return own;
+}
+
+describe('web sign-in behind https and its rate limit', () => {
+  const own = ownApp({ PUBLIC_BASE_URL: 'https://hub.example.gov.uk' }, 3);
+  let handle: DbHandle;
+  let app: FastifyInstance;
+  beforeAll(() => {
+    ({ handle, app } = own);
   });
 
   it('sets Secure __Host- cookies and signs in through them', async () => {
@@ -345,33 +356,11 @@ describe('web sign-in behind https and its rate limit', () => {
 });
 
 describe('client addresses behind a load balancer (TRUST_PROXY)', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    handle = await createTestDatabase(engines[0] ?? 'pglite');
-    await createWorld(handle.db);
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      SESSION_SECRET: 'test-session-secret-of-at-least-32-characters',
-      TRUST_PROXY: '10.0.0.0/8',
-    });
-    app = await buildApp({
-      db: handle.db,
-      config,
-      now: () => worldNow,
-      logger: false,
-      rateLimits: { signInRequest: { max: 1, timeWindow: 60_000 } },
-    });
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
+  const own = ownApp({ TRUST_PROXY: '10.0.0.0/8' }, 1);
 
   const ask = async (remoteAddress: string, forwardedFor: string) => {
-    const form = await formToken(app, '/sign-in');
-    const r = await app.inject({
+    const form = await formToken(own.app, '/sign-in');
+    const r = await own.app.inject({
       method: 'POST',
       url: '/sign-in',
       remoteAddress,
