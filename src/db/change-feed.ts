@@ -21,6 +21,11 @@ export const changesChannel = 'hub_changes';
 export interface ChangeFeed {
   /** How many changes were heard, or null while the feed cannot vouch that it heard every one. */
   generation(): number | null;
+  /**
+   * Counts a change this process has just committed, before its NOTIFY comes back: the person who
+   * made it must see it on the very next page, not a remembered one.
+   */
+  noteWrite(): void;
   close(): Promise<void>;
 }
 
@@ -119,6 +124,9 @@ export async function openChangeFeed(handle: DbHandle, options: ChangeFeedOption
     generation() {
       assess();
       return live === true ? generation : null;
+    },
+    noteWrite() {
+      generation++;
     },
     async close() {
       closed = true;

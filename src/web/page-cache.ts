@@ -94,6 +94,12 @@ function keyFor(request: FastifyRequest, now: Date): string | null {
  * `maxBytes` bounds the memory held (least recently used out first); 0 turns the cache off.
  */
 export function registerPageCache(app: FastifyInstance, maxBytes: number): void {
+  // Read your own writes: a form post or API write has committed by the time its response goes,
+  // so the next request (the redirect's GET) must not get a page remembered from before it.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') request.server.deps.changes?.noteWrite();
+    return payload;
+  });
   const counts = { hits: 0, misses: 0 };
   let store: LRUCache<string, Remembered> | null = null;
   app.decorate('pageCache', {

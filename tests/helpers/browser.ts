@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { dispatchOutbox } from '../../jobs/send-email.ts';
 import type { Database } from '../../schema/database.ts';
 import { loadConfig } from '../../src/config.ts';
+import { type ChangeFeed, openChangeFeed } from '../../src/db/change-feed.ts';
 import type { DbHandle } from '../../src/db/client.ts';
 import type { DispatchCounts } from '../../src/email/outbox.service.ts';
 import { createFileTransport } from '../../src/email/transport.ts';
@@ -67,14 +68,17 @@ export interface BrowserRig<W> {
 
 /**
  * Starts a browser test: a migrated database (real PostgreSQL when the suite has it, else PGlite),
- * `seed` run on it, the app listening on a free port of 127.0.0.1 with its clock fixed at `worldNow`,
- * and chromium. Makes sure the screenshots folder exists. Call it in `beforeAll`, `close()` in `afterAll`.
+ * `seed` run on it, the app (with the change feed, as `hub serve` runs) listening on a free port of
+ * 127.0.0.1 with its clock fixed at `worldNow`, and chromium. Makes sure the screenshots folder exists. Call it in `beforeAll`, `close()` in `afterAll`.
  */
 export async function startBrowserRig<W>(seed: (db: Kysely<Database>) => Promise<W>): Promise<BrowserRig<W>> {
   const handle = await createTestDatabase(engines.includes('postgres') ? 'postgres' : 'pglite');
   let app: FastifyInstance | undefined;
+  let changes: ChangeFeed | undefined;
   try {
     const world = await seed(handle.db);
+    // As `hub serve` runs: the change feed on, so pages and sessions are remembered between views.
+    changes = await openChangeFeed(handle);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const config = loadConfig({
@@ -82,11 +86,12 @@ export async function startBrowserRig<W>(seed: (db: Kysely<Database>) => Promise
       PUBLIC_BASE_URL: base,
       SESSION_SECRET: 'e2e-session-secret-of-at-least-32-characters',
     });
-    app = await buildApp({ db: handle.db, config, now: () => worldNow, logger: false });
+    app = await buildApp({ db: handle.db, config, now: () => worldNow, logger: false, changes });
     await app.listen({ port, host: '127.0.0.1' });
     mkdirSync(screenshotsDir, { recursive: true });
     const browser = await launchChromium();
     const started = app;
+    const feed = changes;
     return {
       handle,
       world,
@@ -96,11 +101,13 @@ export async function startBrowserRig<W>(seed: (db: Kysely<Database>) => Promise
       async close() {
         await browser.close();
         await started.close();
+        await feed.close();
         await handle.close();
       },
     };
   } catch (error) {
     await app?.close();
+    await changes?.close();
     await handle.close();
     throw error;
   }

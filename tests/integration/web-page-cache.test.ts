@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliActor } from '../../src/actor.ts';
 import { buildAndStoreAgenda } from '../../src/agenda/agenda.service.ts';
+import type { ChangeFeed } from '../../src/db/change-feed.ts';
 import type { DbHandle } from '../../src/db/client.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { createTestDatabase, engines } from '../helpers/database.ts';
 import { type Signed, testConfig, worldNow } from '../helpers/web-world.ts';
-import { type ChairWorld, createChairWorld } from './web-chair.world.ts';
+import { type ChairWorld, createChairWorld, storedItems } from './web-chair.world.ts';
 
 /*
  * The page cache (src/web/page-cache.ts): a page or API read asked for again is served from memory
@@ -115,6 +116,41 @@ describe.each(engines)('the page cache on %s', (engine) => {
     clock = new Date(worldNow.getTime() + 60_000);
     await page(agenda());
     expect(stats().misses - before.misses).toBe(1);
+  });
+
+  it('shows a person their own change on the very next page, before the change is announced', async () => {
+    // A change feed whose NOTIFYs have not arrived yet: only this process's own writes move it.
+    let count = 1;
+    const changes: ChangeFeed = {
+      generation: () => count,
+      noteWrite: () => void count++,
+      close: async () => {},
+    };
+    const fed = await buildApp({
+      db: handle.db,
+      config: testConfig,
+      now: () => clock,
+      logger: false,
+      changes,
+    });
+    try {
+      const cookie = w.sessions.chair.cookie;
+      const view = () => fed.inject({ url: agenda(), headers: { cookie } });
+      await view();
+      expect((await view()).body).not.toContain('Deferred by the chair');
+      expect(fed.pageCache.stats().hits).toBe(1);
+      const item = (await storedItems(handle.db, w.sitting31))['FAM-E'];
+      const deferred = await fed.inject({
+        method: 'POST',
+        url: `${agenda()}/items/${item?.id}/defer`,
+        headers: { cookie },
+        payload: { _csrf: w.sessions.chair.csrf, reason: 'Family asked to wait' },
+      });
+      expect(deferred.statusCode).toBe(303);
+      expect((await view()).body).toContain('Family asked to wait');
+    } finally {
+      await fed.close();
+    }
   });
 
   it('can be turned off (PAGE_CACHE_MB=0)', async () => {
