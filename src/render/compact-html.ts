@@ -8,7 +8,12 @@
 // An unclosed <pre> or <textarea> runs to the end, as it does in a browser.
 const indentation = /(<(pre|textarea)\b[\s\S]*?(?:<\/\2\s*>|$))|\n[ \t]+/gi;
 
+const keptElement = /<(?:pre|textarea)\b/i;
+const indent = /\n[ \t]+/g;
+
 /** The page with the indentation after each line break removed, outside <pre> and <textarea>. */
 export function compactHtml(html: string): string {
+  // Most pages have neither element: one plain replace is several times faster.
+  if (!keptElement.test(html)) return html.replace(indent, '\n');
   return html.replace(indentation, (_match, kept: string | undefined) => kept ?? '\n');
 }
