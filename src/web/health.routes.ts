@@ -5,7 +5,9 @@ import { sql } from 'kysely';
 /*
  * /healthz: the process is up (no dependency checked: a load balancer restarting a web process
  * because the database blinked would make things worse). /readyz: the database answers, and Redis
- * when configured; 503 `degraded` naming the dependency and the reason when one does not.
+ * when configured; 503 `degraded` naming the dependency and the reason when one does not. The
+ * change feed is reported but never makes a process unready: without it every page is read from the
+ * database, slower but still correct.
  */
 
 export type DependencyCheck =
@@ -47,6 +49,13 @@ export function registerHealthRoutes(app: FastifyInstance, redis: Redis | null):
         ? Promise.resolve({ status: 'not-configured' } as const)
         : check(() => redis.ping(), 'Redis'),
     ]);
+    const changes = app.deps.changes;
+    const changeFeed: DependencyCheck =
+      changes === null
+        ? { status: 'not-configured' }
+        : changes.generation() !== null
+          ? { status: 'up' }
+          : { status: 'down', reason: 'not hearing changes: every page is read from the database' };
     const down = [
       ...(database.status === 'down' ? [`database: ${database.reason}`] : []),
       ...(redisCheck.status === 'down' ? [`redis: ${redisCheck.reason}`] : []),
@@ -57,7 +66,7 @@ export function registerHealthRoutes(app: FastifyInstance, redis: Redis | null):
       .send({
         status: down.length === 0 ? 'ready' : 'degraded',
         ...(down.length === 0 ? {} : { reason: down.join('; ') }),
-        checks: { database, redis: redisCheck },
+        checks: { database, redis: redisCheck, changeFeed },
       });
   });
 }

@@ -191,6 +191,23 @@ describe.each(engines)('the change feed on %s', (engine) => {
       expect((await app.inject({ url: agenda(), headers: { cookie } })).body).toContain('Elsewhere Primary');
     });
 
+    it('says in /readyz whether it hears every change, and never goes unready for it', async () => {
+      await vouching(feed);
+      expect((await app.inject({ url: '/readyz' })).json().checks.changeFeed).toEqual({ status: 'up' });
+      const deaf: ChangeFeed = { generation: () => null, noteWrite: () => {}, close: async () => {} };
+      const slow = await buildApp({ db: handle.db, config: testConfig, logger: false, changes: deaf });
+      try {
+        const ready = await slow.inject({ url: '/readyz' });
+        expect(ready.statusCode).toBe(200);
+        expect(ready.json().checks.changeFeed).toMatchObject({
+          status: 'down',
+          reason: /not hearing changes/,
+        });
+      } finally {
+        await slow.close();
+      }
+    });
+
     it('ends a session everywhere when it is signed out in another web process', async () => {
       await vouching(feed);
       const { cookie, csrf } = w.sessions.coordinator;

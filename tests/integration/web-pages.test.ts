@@ -122,7 +122,11 @@ describe.each(engines)('pages on %s', (engine) => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({
       status: 'ready',
-      checks: { database: { status: 'up' }, redis: { status: 'not-configured' } },
+      checks: {
+        database: { status: 'up' },
+        redis: { status: 'not-configured' },
+        changeFeed: { status: 'not-configured' },
+      },
     });
   });
 });
