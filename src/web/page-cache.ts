@@ -6,14 +6,15 @@ import { LRUCache } from 'lru-cache';
  * people open the same agenda during a sitting). A route opts in with `config.cache: true`.
  *
  * Why it is not stale, two ways. With the change feed (src/db/change-feed.ts), the key holds the
- * count of announced changes: every commit to what people read, by any process, moves it, within
- * the moment PostgreSQL takes to deliver a NOTIFY; the feed proves every second that it hears, and
- * while it cannot, the second way is used. Without it, the key holds the database snapshot
- * (`pg_current_snapshot()`) read in the same statement as the request's session or token: equal
- * snapshots see exactly the same committed data and every commit anywhere changes it. Either way
- * nothing needs invalidating and web processes need not talk to each other. The key also holds the user (a response is
- * only ever served to the person it was made for, so scoping is untouched), the URL with its query,
- * and the minute (bounding what a page computes from the clock).
+ * count of announced changes: every commit to what people read, by any process, moves it within
+ * the moment PostgreSQL takes to deliver a NOTIFY, and this process's own writes move it as their
+ * responses go; the feed proves every second that it hears, and while it cannot, the second way is
+ * used. Without it, the key holds the database snapshot (`pg_current_snapshot()`) read in the same
+ * statement as the request's session or token: equal snapshots see exactly the same committed data
+ * and every commit anywhere changes it. Either way nothing needs invalidating and web processes need
+ * not talk to each other. The key also holds the user (a response is only ever served to the
+ * person it was made for, so scoping is untouched), the URL with its query, and the minute
+ * (bounding what a page computes from the clock).
  *
  * Per-response secrets are not remembered: the CSP nonce and the session's CSRF token are cut out
  * and this response's are filled in on every send. Only 200 responses that set no cookie are remembered.
