@@ -1,8 +1,9 @@
 import type { AgendaCandidate, AgendaInput, buildAgenda } from '../../src/domain/agenda.ts';
 
 /*
- * Agenda input for the unit tests of buildAgenda and parseAgendaInput: ready requests and a sitting
- * of eight 30-minute slots from 09:30 BST on Wednesday 31 March 2027, policy defer.
+ * Agenda input for the unit tests of buildAgenda, parseAgendaInput and `hub agenda --input`: ready
+ * requests and a sitting of eight 30-minute slots from 09:30 BST on Wednesday 31 March 2027, policy
+ * defer.
  */
 
 /** A ready request: consent, proforma in, one child, no window, no pin. */
