@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { request } from '../helpers/agenda-input.ts';
 import { runHub } from '../helpers/cli.ts';
 
 /* `hub agenda --input`: the dry run needs no database, so it runs with the unit tests. */
@@ -12,24 +13,6 @@ function file(name: string, content: unknown): string {
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
 }
-
-const request = (id: string, over: Record<string, unknown> = {}) => ({
-  id,
-  familyId: `F-${id}`,
-  schoolId: 'S1',
-  kind: 'new',
-  urgency: 'normal',
-  receivedAt: '2027-03-01T10:00:00Z',
-  consent: true,
-  proformaSubmitted: true,
-  children: 1,
-  complex: false,
-  timesCarriedOver: 0,
-  reviewDueAt: null,
-  attendanceWindow: null,
-  pinnedSlot: null,
-  ...over,
-});
 
 const input = {
   sitting: {
@@ -90,7 +73,7 @@ describe('hub agenda --input', { timeout: 60_000 }, () => {
   });
 
   it('refuses invalid input with exit code 2, naming the field', async () => {
-    const bad = { ...input, requests: [request('R1', { urgency: 'urgent' })] };
+    const bad = { ...input, requests: [{ ...request('R1'), urgency: 'urgent' }] };
     const result = await runHub(['agenda', '--input', file('bad.json', bad)]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('requests.0.urgency');
